@@ -1,0 +1,61 @@
+"""Plain inputs of the dispatch model: time axis, prices, parks, and assets grouped by kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimization.registry import AssetInput
+
+
+@dataclass
+class ParkInput:
+    """A park's grid connection as the optimiser sees it.
+
+    ``p_import_max_mw`` / ``p_export_max_mw``: limits of the connection [MW] (None = unlimited);
+    ``no_reverse_flow`` forces export to zero (防逆流).
+    """
+
+    name: str
+    assets: list[str]
+    p_import_max_mw: float | None = None
+    p_export_max_mw: float | None = None
+    no_reverse_flow: bool = False
+
+
+@dataclass
+class ModelData:
+    """Everything :func:`optimization.model.build_model` needs, with units.
+
+    ``price_cny_per_mwh`` and ``export_price_cny_per_mwh`` are arrays over steps; ``month`` labels each
+    step with its billing month (``'2025-07'``), over which the demand charge applies to the peak import.
+    """
+
+    index: pd.DatetimeIndex
+    dt_h: float
+    price_cny_per_mwh: np.ndarray
+    export_price_cny_per_mwh: np.ndarray
+    month: np.ndarray
+    demand_charge_cny_per_mw_month: float
+    parks: list[ParkInput]
+    assets: dict[str, list[AssetInput]] = field(default_factory=dict)
+
+    @property
+    def n_t(self) -> int:
+        return len(self.index)
+
+    def steps_of_day(self) -> dict[str, list[int]]:
+        """Step numbers of each local calendar day (``'2025-07-22'``)."""
+        days = self.index.strftime("%Y-%m-%d")
+        out: dict[str, list[int]] = {}
+        for t, d in enumerate(days):
+            out.setdefault(d, []).append(t)
+        return out
+
+    def steps_of_month(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for t, mth in enumerate(self.month):
+            out.setdefault(str(mth), []).append(t)
+        return out

@@ -1,0 +1,110 @@
+"""Result tables of a solved dispatch model, with units in the column names.
+
+* ``assets``: one row per asset × step: ``time, park, asset, kind, p_inject_mw, q_inject_mvar, cost_cny``
+  and kind-specific columns (``p_available_mw``, ``p_curtailed_mw``, ``p_charge_mw``, ``e_mwh``, ``soc``,
+  ``e_unmet_mwh``, ...; NaN where a column does not apply to the kind).
+* ``parks``: one row per park × step: ``p_import_mw``, ``p_export_mw``, ``p_net_import_mw``, prices, and the
+  injection summed per asset kind (``p_inject_<kind>_mw``).
+* ``costs``: one row per park: energy cost, export revenue, demand charge, asset costs [CNY], peak [MW].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimization.model import DispatchModel
+from optimization.solve import SolveInfo
+
+
+@dataclass
+class DispatchResult:
+    assets: pd.DataFrame
+    parks: pd.DataFrame
+    costs: pd.DataFrame
+    solve: SolveInfo | None = None
+    strategy: str = "optimised"
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def p_inject_wide(self) -> pd.DataFrame:
+        """Active-power injection [MW] as a time × asset table (for the AC check)."""
+        return self.assets.pivot(index="time", columns="asset", values="p_inject_mw")
+
+    def q_inject_wide(self) -> pd.DataFrame:
+        return self.assets.pivot(index="time", columns="asset", values="q_inject_mvar")
+
+    @property
+    def total_cost_cny(self) -> float:
+        return float(self.costs["total_cost_cny"].sum())
+
+
+def _var_matrix(var, parks: list[str], n_t: int) -> np.ndarray:
+    vals = var.extract_values()
+    pos = {p: i for i, p in enumerate(parks)}
+    out = np.zeros((len(parks), n_t))
+    for (p, t), v in vals.items():
+        out[pos[p], t] = v or 0.0
+    return out
+
+
+def extract(dm: DispatchModel, solve: SolveInfo | None = None, strategy: str = "optimised") -> DispatchResult:
+    """Read the solved model into :class:`DispatchResult` tables."""
+    m, data = dm.m, dm.data
+    n_t, dt = data.n_t, data.dt_h
+    park_of = {a.name: a.park for assets in data.assets.values() for a in assets}
+
+    frames = []
+    for kind, block in dm.blocks.items():
+        df = block.results(getattr(m, kind))
+        df.insert(2, "kind", kind)
+        frames.append(df)
+    assets = pd.concat(frames, ignore_index=True)
+    assets.insert(0, "park", assets["asset"].map(park_of))
+    assets.insert(0, "time", data.index[assets.pop("t").to_numpy()])
+
+    parks = [p.name for p in data.parks]
+    imp = _var_matrix(m.p_import_mw, parks, n_t)
+    exp = _var_matrix(m.p_export_mw, parks, n_t)
+    park_df = pd.DataFrame(
+        {
+            "time": np.tile(data.index, len(parks)),
+            "park": np.repeat(np.array(parks, dtype=object), n_t),
+            "p_import_mw": imp.reshape(-1),
+            "p_export_mw": exp.reshape(-1),
+            "p_net_import_mw": (imp - exp).reshape(-1),
+            "price_cny_per_mwh": np.tile(data.price_cny_per_mwh, len(parks)),
+            "export_price_cny_per_mwh": np.tile(data.export_price_cny_per_mwh, len(parks)),
+        }
+    )
+    by_kind = assets.pivot_table(index=["time", "park"], columns="kind", values="p_inject_mw", aggfunc="sum")
+    by_kind.columns = [f"p_inject_{k}_mw" for k in by_kind.columns]
+    park_df = park_df.merge(by_kind.reset_index(), on=["time", "park"], how="left").fillna(0.0)
+
+    # per-park costs, computed from the tables with the same formulas as the objective
+    months = sorted(set(str(x) for x in data.month))
+    month_arr = np.array([str(x) for x in data.month])
+    rows = []
+    asset_cost = assets.groupby("park")["cost_cny"].sum() if "cost_cny" in assets else pd.Series(dtype=float)
+    for i, p in enumerate(parks):
+        energy = float((data.price_cny_per_mwh * imp[i]).sum() * dt)
+        revenue = float((data.export_price_cny_per_mwh * exp[i]).sum() * dt)
+        peaks = {mth: float(imp[i][month_arr == mth].max()) for mth in months}
+        demand = data.demand_charge_cny_per_mw_month * sum(peaks.values())
+        a_cost = float(asset_cost.get(p, 0.0))
+        rows.append(
+            {
+                "park": p,
+                "energy_cost_cny": energy,
+                "export_revenue_cny": revenue,
+                "demand_charge_cny": demand,
+                "asset_cost_cny": a_cost,
+                "total_cost_cny": energy - revenue + demand + a_cost,
+                "peak_import_mw": max(peaks.values()),
+                "import_mwh": float(imp[i].sum() * dt),
+                "export_mwh": float(exp[i].sum() * dt),
+            }
+        )
+    costs = pd.DataFrame(rows)
+    return DispatchResult(assets=assets, parks=park_df, costs=costs, solve=solve, strategy=strategy)

@@ -1,0 +1,354 @@
+"""Scenario schema (pydantic v2): every key, its unit, range and default.
+
+A scenario is a YAML file validated against :class:`Scenario`. Unknown keys are rejected, kilo-units
+are accepted and converted (see :mod:`scenarios.units`), and all problems are reported at once.
+Defaults come from ``vpp/data/hunan_yuhua.yaml`` (a copy of the project's sourced domain data); the
+source key and confidence of each default is given in the field description.
+
+Sign convention: powers of assets are magnitudes (non-negative); in the optimisation, injection into
+the grid is positive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scenarios.units import convert_unit_aliases
+
+NonNeg = Annotated[float, Field(ge=0)]
+Pos = Annotated[float, Field(gt=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+LOAD_ARCHETYPES = (
+    "office_public_weekday",
+    "auto_parts_2shift",
+    "data_centre",
+    "cold_chain_logistics",
+    "ecommerce_logistics",
+    "public_ev_charging",
+    "bus_depot",
+)
+Archetype = Literal[
+    "office_public_weekday",
+    "auto_parts_2shift",
+    "data_centre",
+    "cold_chain_logistics",
+    "ecommerce_logistics",
+    "public_ev_charging",
+    "bus_depot",
+]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys rejected, immutable, kilo-unit aliases converted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unit_aliases(cls, data: Any) -> Any:
+        return convert_unit_aliases(data, set(cls.model_fields))
+
+
+# --------------------------------------------------------------------------------------------- time
+class Horizon(Strict):
+    """Simulated period. Time index is tz-aware Asia/Shanghai, interval-beginning labels."""
+
+    start: dt.date = Field(dt.date(2025, 7, 22), description="first simulated day (local date)")
+    days: int = Field(1, ge=1, le=400, description="number of simulated days")
+    resolution_min: Literal[5, 10, 15, 30, 60] = Field(15, description="step length [min]; 15 = DR/metering settlement")
+
+
+class Solver(Strict):
+    """HiGHS options."""
+
+    time_limit_s: Pos = 300.0
+    mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 1e-4
+
+
+# ------------------------------------------------------------------------------------------ network
+class FeederNode(Strict):
+    """One 10 kV node (ring-main unit / park connection point) along a radial cable feeder."""
+
+    bus: Name = Field(description="name of the 10 kV bus created at the end of this cable section")
+    length_km: Pos = Field(description="cable length from the previous node [km]")
+    cable_type: str | None = Field(None, description="std type of this section; default: the feeder's")
+
+
+class Feeder(Strict):
+    name: Name
+    section: int = Field(1, ge=1, description="10 kV busbar section (one per main transformer)")
+    cable_type: str = Field("YJV22-8.7/15-3x300", description="trunk cable std type (S_IEC60228, confidence M)")
+    nodes: list[FeederNode] = Field(min_length=1)
+
+
+class Substation(Strict):
+    name: Name = "substation"
+    transformer_type: str = Field("SZ11-50000/110", description="110/10 kV std type (S_GB20052, confidence M/L)")
+    n_transformers: int = Field(2, ge=1, le=4, description="one 10 kV busbar section per transformer")
+    vn_hv_kv: Pos = 110.0
+    vm_pu: Pos = Field(1.0, description="voltage set-point of the 110 kV external grid [pu]")
+    tap_pos: int = Field(0, description="main transformer tap position (OLTC)")
+
+
+class Network(Strict):
+    """The grid. ``radial_district`` is built from feeders listed here; others are loaded."""
+
+    kind: Literal["radial_district", "case33bw", "pandapower_json"] = "radial_district"
+    substation: Substation = Substation()
+    feeders: list[Feeder] = Field(default_factory=list)
+    path: str | None = Field(None, description="pandapower JSON file (kind pandapower_json), relative to the scenario")
+    vm_min_pu: Pos = Field(0.93, description="GB/T 12325-2008 lower limit for <=20 kV (S_GBT12325, H)")
+    vm_max_pu: Pos = Field(1.07, description="GB/T 12325-2008 upper limit for <=20 kV (S_GBT12325, H)")
+    loading_max_percent: Pos = Field(100.0, description="cable and transformer thermal limit [%]")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Network":
+        if self.kind == "radial_district" and not self.feeders:
+            raise ValueError("kind 'radial_district' needs at least one feeder")
+        if self.kind == "pandapower_json" and not self.path:
+            raise ValueError("kind 'pandapower_json' needs 'path'")
+        if self.vm_min_pu >= self.vm_max_pu:
+            raise ValueError("vm_min_pu must be below vm_max_pu")
+        for f in self.feeders:
+            if f.section > self.substation.n_transformers:
+                raise ValueError(
+                    f"feeder '{f.name}' is on section {f.section} but the substation has "
+                    f"{self.substation.n_transformers} transformer(s)"
+                )
+        return self
+
+
+# ------------------------------------------------------------------------------------------- tariff
+class Tariff(Strict):
+    """Hunan industrial & commercial tariff, TOU periods of 湘发改价调〔2025〕385号 (S_TOU_HN_2025, H).
+
+    Price levels are ASSUMPTIONS (confidence L, domain README §1.3): replace them with the current
+    State Grid Hunan agency-purchase table.
+    """
+
+    kind: Literal["hunan_tou_2025"] = "hunan_tou_2025"
+    billing: Literal["two_part_demand", "two_part_capacity", "single_part"] = Field(
+        "two_part_demand", description="two-part with demand (需量) or capacity (容量) charge, or single-part"
+    )
+    flat_price_cny_per_mwh: Pos | None = Field(
+        None, description="flat-period price; default 600 (two-part) or 650 (single-part) CNY/MWh, ASSUMPTION L"
+    )
+    floating: Literal["whole", "energy_only"] = Field(
+        "whole", description="'whole': the whole price floats with the TOU ratio; 'energy_only': only the part above non_floating"
+    )
+    non_floating_cny_per_mwh: NonNeg = Field(250.0, description="T&D + funds + system charges that do not float (ASSUMPTION L)")
+    demand_charge_cny_per_mw_month: NonNeg = Field(33000.0, description="33 CNY/kW·month on max demand (ASSUMPTION L)")
+    capacity_charge_cny_per_mva_month: NonNeg = Field(22000.0, description="22 CNY/kVA·month on transformer kVA (ASSUMPTION L)")
+    export_price_cny_per_mwh: float = Field(350.0, description="PV export price, 0.35 CNY/kWh (ASSUMPTION L; coal benchmark 0.45, S_COAL_BENCH)")
+    multipliers: dict[Literal["valley", "flat", "peak", "critical"], Pos] = Field(
+        default_factory=lambda: {"valley": 0.4, "flat": 1.0, "peak": 1.6, "critical": 1.92},
+        description="price ratio to flat per period (S_TOU_HN_2025, H)",
+    )
+
+    @property
+    def flat_cny_per_mwh(self) -> float:
+        if self.flat_price_cny_per_mwh is not None:
+            return self.flat_price_cny_per_mwh
+        return 650.0 if self.billing == "single_part" else 600.0
+
+
+class Carbon(Strict):
+    ef_kgco2_per_kwh: Pos = Field(0.49, description="Hunan 2022 grid factor (S_EF_PROV_TABLE, M); national 0.5703 (S_EF_0p5703, H)")
+
+
+# ------------------------------------------------------------------------------------------- assets
+class AssetBase(Strict):
+    name: Name
+
+
+class FixedLoad(AssetBase):
+    """Inflexible consumption: archetype shape (domain §6.2, ASSUMPTION L) × peak, with seeded noise."""
+
+    kind: Literal["fixed_load"]
+    archetype: Archetype
+    p_peak_mw: Pos = Field(description="peak of the daily shape [MW]")
+    cos_phi: Annotated[float, Field(gt=0, le=1)] = 0.95
+    noise_std_pu: Annotated[float, Field(ge=0, le=0.5)] = 0.03
+    weekend_factor: Annotated[float, Field(ge=0, le=1.5)] | None = Field(None, description="default by archetype")
+
+
+class PV(AssetBase):
+    """Rooftop PV: pvlib clear-sky on Changsha, scaled to the monthly resource, seeded cloudiness."""
+
+    kind: Literal["pv"]
+    p_mwp: Pos = Field(description="DC peak power [MWp]")
+    dc_ac_ratio: Annotated[float, Field(ge=0.8, le=2.0)] = 1.1
+    tilt_deg: Annotated[float, Field(ge=0, le=90)] = 20.0
+    azimuth_deg: Annotated[float, Field(ge=0, lt=360)] = 180.0
+    annual_yield_kwh_per_kwp: Pos = Field(975.0, description="target AC yield (S_PVLIB_CALC+S_HN_TOOL, M)")
+    curtailment_cost_cny_per_mwh: NonNeg = 0.0
+
+    @property
+    def p_ac_max_mw(self) -> float:
+        return self.p_mwp / self.dc_ac_ratio
+
+
+class Battery(AssetBase):
+    """Battery storage. Round-trip efficiency 0.85 AC-AC (S_NREL_ATB, H) split evenly by default."""
+
+    kind: Literal["battery"]
+    p_max_mw: Pos = Field(description="charge and discharge power limit [MW]")
+    e_max_mwh: Pos = Field(description="usable nameplate energy [MWh]")
+    soc_min: Fraction = 0.1
+    soc_max: Fraction = 0.95
+    soc_init: Fraction = 0.5
+    soc_end: Fraction | None = Field(None, description="minimum SOC at the end of the horizon; default soc_init")
+    eta_charge: Annotated[float, Field(gt=0, le=1)] = 0.922
+    eta_discharge: Annotated[float, Field(gt=0, le=1)] = 0.922
+    degradation_cost_cny_per_mwh: NonNeg = Field(0.0, description="cost per MWh discharged (throughput)")
+
+    @model_validator(mode="after")
+    def _soc(self) -> "Battery":
+        if self.soc_min > self.soc_max:
+            raise ValueError(f"soc_min {self.soc_min} is above soc_max {self.soc_max}")
+        for f in ("soc_init", "soc_end"):
+            v = getattr(self, f)
+            if v is not None and not (self.soc_min <= v <= self.soc_max):
+                raise ValueError(f"{f} {v} is outside [soc_min, soc_max] = [{self.soc_min}, {self.soc_max}]")
+        return self
+
+
+class EVSession(Strict):
+    """One charging session. Times are local; departure may be on a later day."""
+
+    arrival: dt.datetime
+    departure: dt.datetime
+    e_mwh: Pos = Field(description="energy the vehicle needs by departure [MWh]")
+    p_max_mw: Pos | None = Field(None, description="vehicle limit; default the charger's power")
+
+    @model_validator(mode="after")
+    def _order(self) -> "EVSession":
+        if self.departure <= self.arrival:
+            raise ValueError("departure must be after arrival")
+        return self
+
+
+class EVCharging(AssetBase):
+    """A group of chargers. Sessions are generated (seeded) from ``profile`` or listed explicitly."""
+
+    kind: Literal["ev_charging"]
+    n_chargers: int = Field(ge=1)
+    p_charger_mw: Pos = Field(description="power per charger [MW]; public DC avg 45 kW (S_NEA_EV_2025, H)")
+    profile: Literal["workplace", "public", "bus_depot", "logistics_fleet"] = "public"
+    sessions_per_charger_per_day: Annotated[float, Field(ge=0, le=10)] = 1.0
+    e_session_min_mwh: Pos = 0.010
+    e_session_max_mwh: Pos = 0.050
+    sessions: list[EVSession] | None = Field(None, description="explicit sessions; replaces generation")
+    model: Literal["sessions", "envelope", "auto"] = Field(
+        "auto", description="per-session variables, or an aggregated energy envelope ('auto': envelope above 200 sessions)"
+    )
+    unmet_penalty_cny_per_mwh: NonNeg = 20000.0
+
+    @model_validator(mode="after")
+    def _range(self) -> "EVCharging":
+        if self.e_session_min_mwh > self.e_session_max_mwh:
+            raise ValueError("e_session_min_mwh is above e_session_max_mwh")
+        return self
+
+
+class InterruptibleLoad(AssetBase):
+    """Load with an interruptible contract: up to ``p_curtail_max_mw`` may be cut inside windows."""
+
+    kind: Literal["interruptible_load"]
+    archetype: Archetype
+    p_peak_mw: Pos = Field(description="peak consumption of this load [MW]")
+    p_curtail_max_mw: Pos = Field(description="contracted curtailable power [MW]")
+    windows_h: list[tuple[float, float]] = Field(
+        default_factory=lambda: [(0.0, 24.0)], description="local hours [start, end) when curtailment is allowed"
+    )
+    max_hours_per_day: Annotated[float, Field(gt=0, le=24)] = 4.0
+    cost_cny_per_mwh: NonNeg = Field(6000.0, description="value of lost load / compensation, 6 CNY/kWh (ASSUMPTION L)")
+    cos_phi: Annotated[float, Field(gt=0, le=1)] = 0.95
+    noise_std_pu: Annotated[float, Field(ge=0, le=0.5)] = 0.03
+
+    @model_validator(mode="after")
+    def _contract(self) -> "InterruptibleLoad":
+        if self.p_curtail_max_mw > self.p_peak_mw:
+            raise ValueError(f"p_curtail_max_mw {self.p_curtail_max_mw} is above p_peak_mw {self.p_peak_mw}")
+        for a, b in self.windows_h:
+            if not (0 <= a < b <= 24):
+                raise ValueError(f"window [{a}, {b}] must satisfy 0 <= start < end <= 24")
+        return self
+
+
+Asset = Annotated[
+    Union[FixedLoad, PV, Battery, EVCharging, InterruptibleLoad],
+    Field(discriminator="kind"),
+]
+
+
+# -------------------------------------------------------------------------------------------- parks
+class Connection(Strict):
+    """Where and how a park connects: a 10 kV bus, optionally through its own 10/0.4 kV transformers."""
+
+    bus: str = Field(description="name of the network bus the park connects to")
+    transformer_type: str | None = Field(None, description="e.g. 'S13-M-2500/10' or 'SCB13-1600/10'; none: assets sit on the bus")
+    n_transformers: int = Field(1, ge=1, le=20)
+    p_import_max_mw: Pos | None = Field(None, description="default: n × Sn × 0.95")
+    p_export_max_mw: NonNeg | None = Field(None, description="default: same as import")
+    no_reverse_flow: bool = Field(False, description="防逆流: export forbidden")
+
+
+class Park(Strict):
+    name: Name
+    description: str = ""
+    connection: Connection
+    assets: list[Asset] = Field(min_length=1)
+
+
+class Outputs(Strict):
+    dir: str = "runs"
+    csv: bool = False
+
+
+class ACCheck(Strict):
+    enabled: bool = True
+    engine: Literal["pandapower"] = "pandapower"
+
+
+class Scenario(Strict):
+    """A complete simulation case."""
+
+    name: Name
+    description: str = ""
+    synthetic: bool = Field(True, description="True when the grid/loads are illustrative, not surveyed data")
+    seed: int = 42
+    horizon: Horizon = Horizon()
+    network: Network
+    tariff: Tariff = Tariff()
+    carbon: Carbon = Carbon()
+    parks: list[Park] = Field(min_length=1)
+    solver: Solver = Solver()
+    ac_check: ACCheck = ACCheck()
+    outputs: Outputs = Outputs()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Scenario":
+        seen: dict[str, str] = {}
+        for p in self.parks:
+            if p.name in seen:
+                raise ValueError(f"park name '{p.name}' is used twice")
+            seen[p.name] = "park"
+        assets: set[str] = set()
+        for p in self.parks:
+            for a in p.assets:
+                if a.name in assets:
+                    raise ValueError(f"asset name '{a.name}' is used twice (asset names are unique across parks)")
+                assets.add(a.name)
+        return self
+
+    def assets(self):
+        """Yield ``(park, asset)`` pairs in file order."""
+        for p in self.parks:
+            for a in p.assets:
+                yield p, a

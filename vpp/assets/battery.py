@@ -1,0 +1,88 @@
+"""Battery storage.
+
+Variables per asset ``a`` and step ``t``: ``p_charge_mw``, ``p_discharge_mw`` in ``[0, p_max_mw]`` and the
+stored energy ``e_mwh[a,k]`` at the boundaries ``k = 0..T`` (``k`` = start of step ``k``).
+
+* dynamics: ``e[k+1] = e[k] + (eta_charge * p_charge[k] - p_discharge[k] / eta_discharge) * dt_h``
+* initial: ``e[0] = soc_init * e_max_mwh``
+* limits: ``soc_min * e_max_mwh <= e[k] <= soc_max * e_max_mwh``
+* end: ``e[T] >= soc_end * e_max_mwh`` (``soc_end`` defaults to ``soc_init``)
+* injection: ``p_discharge - p_charge``; cost: ``degradation_cost_cny_per_mwh * sum p_discharge * dt_h``
+
+Baseline: idle (both powers fixed at 0, end condition dropped).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from optimization.registry import AssetBlock, register
+
+
+@register
+class BatteryBlock(AssetBlock):
+    kind = "battery"
+
+    def build(self, b) -> None:
+        n_t, dt = self.data.n_t, self.data.dt_h
+        spec = {a.name: a.spec for a in self.assets}
+        b.A = pyo.Set(initialize=self.names, ordered=True)
+        b.T = pyo.RangeSet(0, n_t - 1)
+        b.K = pyo.RangeSet(0, n_t)
+        pmax = lambda b, a, t: (0.0, spec[a].p_max_mw)  # noqa: E731
+        b.p_charge_mw = pyo.Var(b.A, b.T, bounds=pmax)
+        b.p_discharge_mw = pyo.Var(b.A, b.T, bounds=pmax)
+        b.e_mwh = pyo.Var(
+            b.A, b.K, bounds=lambda b, a, k: (spec[a].soc_min * spec[a].e_max_mwh, spec[a].soc_max * spec[a].e_max_mwh)
+        )
+        b.e_init = pyo.Constraint(b.A, rule=lambda b, a: b.e_mwh[a, 0] == spec[a].soc_init * spec[a].e_max_mwh)
+        b.dynamics = pyo.Constraint(
+            b.A,
+            b.T,
+            rule=lambda b, a, t: b.e_mwh[a, t + 1]
+            == b.e_mwh[a, t]
+            + (spec[a].eta_charge * b.p_charge_mw[a, t] - b.p_discharge_mw[a, t] / spec[a].eta_discharge) * dt,
+        )
+        b.e_end = pyo.Constraint(
+            b.A,
+            rule=lambda b, a: b.e_mwh[a, n_t]
+            >= (spec[a].soc_end if spec[a].soc_end is not None else spec[a].soc_init) * spec[a].e_max_mwh,
+        )
+
+    def injection_mw(self, b, asset, t):
+        return b.p_discharge_mw[asset, t] - b.p_charge_mw[asset, t]
+
+    def injection_range(self, asset):
+        p = self.by_name[asset].spec.p_max_mw
+        return np.full(self.data.n_t, -p), np.full(self.data.n_t, p)
+
+    def cost_cny(self, b):
+        dt = self.data.dt_h
+        terms = [
+            self.by_name[a].spec.degradation_cost_cny_per_mwh * b.p_discharge_mw[a, t] * dt
+            for a in self.names
+            if self.by_name[a].spec.degradation_cost_cny_per_mwh > 0
+            for t in b.T
+        ]
+        return sum(terms) if terms else 0.0
+
+    def fix_baseline(self, b) -> None:
+        for a in self.names:
+            for t in b.T:
+                b.p_charge_mw[a, t].fix(0.0)
+                b.p_discharge_mw[a, t].fix(0.0)
+        b.e_end.deactivate()
+
+    def results(self, b):
+        n_t = self.data.n_t
+        ch = self.values(b.p_charge_mw, self.names, n_t)
+        dis = self.values(b.p_discharge_mw, self.names, n_t)
+        e_all = b.e_mwh.extract_values()
+        e_end = np.array([[e_all[(a, k + 1)] for k in range(n_t)] for a in self.names])
+        e_max = np.array([self.by_name[a].spec.e_max_mwh for a in self.names])[:, None]
+        rate = np.array([self.by_name[a].spec.degradation_cost_cny_per_mwh for a in self.names])[:, None]
+        return self.frame(
+            self.names, n_t, p_inject_mw=dis - ch, q_inject_mvar=np.zeros_like(ch), p_charge_mw=ch,
+            p_discharge_mw=dis, e_mwh=e_end, soc=e_end / e_max, cost_cny=rate * dis * self.data.dt_h,
+        )

@@ -1,0 +1,83 @@
+"""Load with an interruptible contract (可中断负荷).
+
+Profile ``p_load_mw[a,t]``; decision ``p_curtail_mw[a,t]``:
+
+* ``0 <= p_curtail_mw[a,t] <= w[a,t] * min(p_curtail_max_mw, p_load_mw[a,t])`` with ``w = 1`` inside the
+  contract's windows (local hours ``[start, end)``) and 0 outside;
+* per local day ``d``: ``sum_{t in d} p_curtail_mw[a,t] * dt_h <= p_curtail_max_mw * max_hours_per_day``
+  (the contract's daily limit as energy: at most ``max_hours_per_day`` hours at full contract);
+* injection ``-(p_load_mw - p_curtail_mw)``; cost ``cost_cny_per_mwh * p_curtail_mw * dt_h`` (value of lost
+  load or the compensation paid to the customer).
+
+Baseline: never interrupted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyomo.environ as pyo
+
+from optimization.registry import AssetBlock, register
+from vpp.timeindex import hour_of_day
+
+
+def window_mask(index, windows_h) -> np.ndarray:
+    """1.0 where the step's start hour lies in one of the ``[start, end)`` windows, else 0.0."""
+    h = hour_of_day(index)
+    mask = np.zeros(len(index))
+    for a, b in windows_h:
+        mask[(h >= a) & (h < b)] = 1.0
+    return mask
+
+
+@register
+class InterruptibleLoadBlock(AssetBlock):
+    kind = "interruptible_load"
+
+    def build(self, b) -> None:
+        data = self.data
+        self.load = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
+        self.cap = {
+            a.name: window_mask(data.index, a.spec.windows_h) * np.minimum(a.spec.p_curtail_max_mw, self.load[a.name])
+            for a in self.assets
+        }
+        b.A = pyo.Set(initialize=self.names, ordered=True)
+        b.T = pyo.RangeSet(0, data.n_t - 1)
+        b.p_curtail_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, float(self.cap[a][t])))
+        days = data.steps_of_day()
+        b.D = pyo.Set(initialize=list(days), ordered=True)
+        b.daily_limit = pyo.Constraint(
+            b.A,
+            b.D,
+            rule=lambda b, a, d: sum(b.p_curtail_mw[a, t] for t in days[d]) * data.dt_h
+            <= self.by_name[a].spec.p_curtail_max_mw * self.by_name[a].spec.max_hours_per_day,
+        )
+
+    def injection_mw(self, b, asset, t):
+        return -float(self.load[asset][t]) + b.p_curtail_mw[asset, t]
+
+    def injection_range(self, asset):
+        return -self.load[asset], -self.load[asset] + self.cap[asset]
+
+    def cost_cny(self, b):
+        dt = self.data.dt_h
+        return sum(self.by_name[a].spec.cost_cny_per_mwh * b.p_curtail_mw[a, t] * dt for a in self.names for t in b.T)
+
+    def fix_baseline(self, b) -> None:
+        for a in self.names:
+            for t in b.T:
+                b.p_curtail_mw[a, t].fix(0.0)
+
+    def results(self, b):
+        n_t = self.data.n_t
+        cut = self.values(b.p_curtail_mw, self.names, n_t)
+        load = np.vstack([self.load[n] for n in self.names])
+        p = -(load - cut)
+        tan = np.array([math.tan(math.acos(self.by_name[n].spec.cos_phi)) for n in self.names])[:, None]
+        rate = np.array([self.by_name[n].spec.cost_cny_per_mwh for n in self.names])[:, None]
+        return self.frame(
+            self.names, n_t, p_inject_mw=p, q_inject_mvar=p * tan, p_load_mw=load, p_curtailed_mw=cut,
+            cost_cny=rate * cut * self.data.dt_h,
+        )

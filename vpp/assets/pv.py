@@ -1,0 +1,64 @@
+"""Rooftop PV, curtailable: ``0 <= p_pv_mw[a,t] <= p_available_mw[a,t]``, injection = p_pv_mw.
+
+Cost: ``curtailment_cost_cny_per_mwh * (p_available - p_pv) * dt_h`` (0 by default).
+Baseline: where the park may export freely the PV is fixed at its available power; behind a
+no-reverse-flow (防逆流) or export-limited connection it is left to the inverter control, i.e. used as
+far as the connection takes it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from optimization.registry import AssetBlock, register
+
+
+@register
+class PVBlock(AssetBlock):
+    kind = "pv"
+
+    def build(self, b) -> None:
+        self.avail = {a.name: np.clip(np.asarray(a.profile["p_available_mw"], dtype=float), 0, None) for a in self.assets}
+        b.A = pyo.Set(initialize=self.names, ordered=True)
+        b.T = pyo.RangeSet(0, self.data.n_t - 1)
+        b.p_pv_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, float(self.avail[a][t])))
+
+    def injection_mw(self, b, asset, t):
+        return b.p_pv_mw[asset, t]
+
+    def exportable_mw(self, b, asset, t):
+        return b.p_pv_mw[asset, t]
+
+    def injection_range(self, asset):
+        return np.zeros_like(self.avail[asset]), self.avail[asset]
+
+    def cost_cny(self, b):
+        dt = self.data.dt_h
+        terms = [
+            self.by_name[a].spec.curtailment_cost_cny_per_mwh * (float(self.avail[a][t]) - b.p_pv_mw[a, t]) * dt
+            for a in self.names
+            if self.by_name[a].spec.curtailment_cost_cny_per_mwh > 0
+            for t in b.T
+        ]
+        return sum(terms) if terms else 0.0
+
+    def fix_baseline(self, b) -> None:
+        parks = {p.name: p for p in self.data.parks}
+        for a in self.assets:
+            park = parks[a.park]
+            if park.no_reverse_flow or park.p_export_max_mw is not None:
+                continue
+            for t in b.T:
+                b.p_pv_mw[a.name, t].fix(float(self.avail[a.name][t]))
+
+    def results(self, b):
+        n_t = self.data.n_t
+        p = self.values(b.p_pv_mw, self.names, n_t)
+        avail = np.vstack([self.avail[n] for n in self.names])
+        curt = np.clip(avail - p, 0, None)
+        rate = np.array([self.by_name[n].spec.curtailment_cost_cny_per_mwh for n in self.names])[:, None]
+        return self.frame(
+            self.names, n_t, p_inject_mw=p, q_inject_mvar=np.zeros_like(p), p_available_mw=avail,
+            p_curtailed_mw=curt, cost_cny=rate * curt * self.data.dt_h,
+        )

@@ -1,0 +1,97 @@
+"""Key performance indicators of a run: money, peaks, energy, carbon, grid and solver figures.
+
+Definitions (``dt_h`` = step length, sums over the horizon):
+
+* ``total_cost_cny`` = energy cost − export revenue + demand charge + capacity charge + asset costs
+  (curtailment, degradation, interruption, unmet-EV penalties); the capacity charge is the monthly
+  CNY/MVA charge on the parks' transformer capacity, pro rata for the simulated days.
+* ``pv_self_consumption_share`` = (PV used − export) / PV used, ``pv_curtailment_share`` = curtailed /
+  available.
+* ``co2_t`` = grid import [MWh] × emission factor [t/MWh] (``ef_kgco2_per_kwh`` is numerically t/MWh).
+* grid KPIs come from the AC power flow: extreme voltages of ≤ 20 kV buses, maximum loadings,
+  counts of (step, element) violations, energy losses and non-converged steps.
+"""
+
+from __future__ import annotations
+
+import calendar
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimization.results import DispatchResult
+from scenarios.schema import Scenario
+
+
+def capacity_charge_cny(scn: Scenario, capacity_mva: dict[str, float | None], index: pd.DatetimeIndex) -> dict[str, float]:
+    """Capacity charge per park for the simulated days [CNY] (two-part tariff on transformer capacity)."""
+    if scn.tariff.billing != "two_part_capacity":
+        return {p.name: 0.0 for p in scn.parks}
+    days = pd.Series(index.normalize().unique())
+    month_fraction = sum(1.0 / calendar.monthrange(d.year, d.month)[1] for d in days)
+    return {
+        p.name: scn.tariff.capacity_charge_cny_per_mva_month * float(capacity_mva.get(p.name) or 0.0) * month_fraction
+        for p in scn.parks
+    }
+
+
+def _sum(df: pd.DataFrame, kind: str, col: str, dt_h: float | None = None) -> float:
+    sel = df.loc[df["kind"] == kind, col] if col in df else pd.Series(dtype=float)
+    s = float(np.nansum(sel.to_numpy()))
+    return s * dt_h if dt_h is not None else s
+
+
+def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva: dict[str, float | None]) -> dict[str, Any]:
+    """Money, energy, peaks and carbon of a dispatch (no grid figures)."""
+    a, parks, costs = res.assets, res.parks, res.costs
+    index = pd.DatetimeIndex(parks["time"].unique())
+    cap = capacity_charge_cny(scn, capacity_mva, index)
+    pv_avail = _sum(a, "pv", "p_available_mw", dt_h)
+    pv_used = _sum(a, "pv", "p_inject_mw", dt_h)
+    export = float(costs["export_mwh"].sum())
+    imp = float(costs["import_mwh"].sum())
+    substation = parks.groupby("time")["p_net_import_mw"].sum()
+    k: dict[str, Any] = {
+        "strategy": res.strategy,
+        "total_cost_cny": float(costs["total_cost_cny"].sum()) + sum(cap.values()),
+        "energy_cost_cny": float(costs["energy_cost_cny"].sum()),
+        "export_revenue_cny": float(costs["export_revenue_cny"].sum()),
+        "demand_charge_cny": float(costs["demand_charge_cny"].sum()),
+        "capacity_charge_cny": float(sum(cap.values())),
+        "asset_cost_cny": float(costs["asset_cost_cny"].sum()),
+        "import_mwh": imp,
+        "export_mwh": export,
+        "load_mwh": _sum(a, "fixed_load", "p_load_mw", dt_h) + _sum(a, "interruptible_load", "p_load_mw", dt_h),
+        "peak_import_mw": {r.park: float(r.peak_import_mw) for r in costs.itertuples()},
+        "substation_peak_mw_dispatch": float(substation.max()),
+        "pv_available_mwh": pv_avail,
+        "pv_used_mwh": pv_used,
+        "pv_curtailed_mwh": _sum(a, "pv", "p_curtailed_mw", dt_h),
+        "pv_self_consumption_share": (pv_used - min(export, pv_used)) / pv_used if pv_used > 0 else None,
+        "pv_curtailment_share": (pv_avail - pv_used) / pv_avail if pv_avail > 0 else None,
+        "ev_delivered_mwh": _sum(a, "ev_charging", "p_charge_mw", dt_h),
+        "ev_unmet_mwh": _sum(a, "ev_charging", "e_unmet_mwh"),
+        "battery_discharged_mwh": _sum(a, "battery", "p_discharge_mw", dt_h),
+        "interruptible_curtailed_mwh": _sum(a, "interruptible_load", "p_curtailed_mw", dt_h),
+        "co2_t": imp * scn.carbon.ef_kgco2_per_kwh,
+    }
+    return k
+
+
+def grid_kpis(ac, dt_h: float) -> dict[str, Any]:
+    """Figures of the AC check (``network_models.powerflow.ACResult``)."""
+    s = ac.summary
+    conv = s["converged"].astype(bool)
+    return {
+        "ac_steps": int(len(s)),
+        "ac_nonconverged_steps": int((~conv).sum()),
+        "vm_min_pu": float(s["vm_min_pu"].min()),
+        "vm_max_pu": float(s["vm_max_pu"].max()),
+        "line_loading_max_percent": float(s["line_loading_max_percent"].max()),
+        "trafo_loading_max_percent": float(s["trafo_loading_max_percent"].max()),
+        "n_voltage_violations": int(s["n_voltage_violations"].sum()),
+        "n_overloads": int(s["n_overloads"].sum()),
+        "losses_mwh": float(s["losses_mw"].sum() * dt_h),
+        "substation_peak_mw_ac": float(s["p_ext_grid_mw"].max()),
+    }

@@ -1,0 +1,67 @@
+"""Plain-text tables of run results for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _fmt(v: Any, unit: str = "") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        s = f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+    else:
+        s = str(v)
+    return f"{s} {unit}".rstrip()
+
+
+ROWS = [
+    ("total cost", "total_cost_cny", "CNY"),
+    ("  energy", "energy_cost_cny", "CNY"),
+    ("  demand charge", "demand_charge_cny", "CNY"),
+    ("  capacity charge", "capacity_charge_cny", "CNY"),
+    ("  export revenue", "export_revenue_cny", "CNY"),
+    ("  asset costs / penalties", "asset_cost_cny", "CNY"),
+    ("grid import", "import_mwh", "MWh"),
+    ("grid export", "export_mwh", "MWh"),
+    ("substation peak (dispatch)", "substation_peak_mw_dispatch", "MW"),
+    ("substation peak (AC)", "substation_peak_mw_ac", "MW"),
+    ("PV used / available", ("pv_used_mwh", "pv_available_mwh"), "MWh"),
+    ("PV self-consumption", "pv_self_consumption_share", ""),
+    ("EV delivered / unmet", ("ev_delivered_mwh", "ev_unmet_mwh"), "MWh"),
+    ("battery discharged", "battery_discharged_mwh", "MWh"),
+    ("interruptible load cut", "interruptible_curtailed_mwh", "MWh"),
+    ("grid CO2", "co2_t", "t"),
+    ("voltage min / max", ("vm_min_pu", "vm_max_pu"), "pu"),
+    ("max loading line / trafo", ("line_loading_max_percent", "trafo_loading_max_percent"), "%"),
+    ("violations V / overload", ("n_voltage_violations", "n_overloads"), "step×element"),
+    ("AC losses", "losses_mwh", "MWh"),
+    ("AC non-converged steps", "ac_nonconverged_steps", ""),
+]
+
+
+def kpi_table(k: dict[str, Any]) -> str:
+    lines = [f"{'KPI':<30} value"]
+    lines.append("-" * 52)
+    for label, key, unit in ROWS:
+        if isinstance(key, tuple):
+            if not any(x in k for x in key):
+                continue
+            val = " / ".join(_fmt(k.get(x)) for x in key) + (f" {unit}" if unit else "")
+        else:
+            if key not in k:
+                continue
+            val = _fmt(k.get(key), unit)
+        lines.append(f"{label:<30} {val}")
+    peaks = k.get("peak_import_mw") or {}
+    if peaks:
+        lines.append("-" * 52)
+        lines.append("peak import per park [MW]")
+        for park, v in peaks.items():
+            lines.append(f"  {park:<28} {v:,.3f}")
+    s = k.get("solver") or {}
+    if s:
+        lines.append("-" * 52)
+        lines.append(f"solver: {s.get('termination')}, objective {s.get('objective_cny'):,.0f} CNY, "
+                     f"{s.get('n_variables')} variables, solve {s.get('solve_s')} s")
+    return "\n".join(lines)
