@@ -1,0 +1,167 @@
+"""The `vpp` command line: outputs, exit codes and the one-line message for each bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SINGLE = ROOT / "scenarios" / "single_park.yaml"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def scenario_with(tmp_path, edit, name="bad.yaml"):
+    data = yaml.safe_load(SINGLE.read_text())
+    edit(data)
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def assets(d):
+    return d["parks"][0]["assets"]
+
+
+def battery(d):
+    return next(a for a in assets(d) if a["kind"] == "battery")
+
+
+def test_run_writes_a_complete_run_folder(tmp_path):
+    out = tmp_path / "run"
+    r = invoke("run", SINGLE, "--out", out, "--csv")
+    assert r.exit_code == 0, r.output
+    assert "total cost" in r.output and "peak import per park" in r.output
+    for f in ("scenario_resolved.yaml", "dispatch_assets.parquet", "dispatch_assets.csv", "dispatch_parks.parquet",
+              "costs_parks.parquet", "powerflow_summary.parquet", "powerflow_vm_pu.parquet",
+              "powerflow_line_loading_percent.parquet", "powerflow_trafo_loading_percent.parquet",
+              "powerflow_violations.parquet", "kpis.json", "dispatch.png"):
+        assert (out / f).is_file(), f
+    k = json.loads((out / "kpis.json").read_text())
+    assert k["strategy"] == "optimised" and k["total_cost_cny"] > 0
+    assert not list(tmp_path.glob(".run.tmp-*"))
+
+
+def test_run_json_days_and_start(tmp_path):
+    r = invoke("run", SINGLE, "--out", tmp_path / "r", "--days", 2, "--start", "2025-12-01", "--json", "--no-ac")
+    assert r.exit_code == 0, r.output
+    k = json.loads(r.output)
+    resolved = yaml.safe_load((tmp_path / "r" / "scenario_resolved.yaml").read_text())
+    assert resolved["horizon"]["days"] == 2 and resolved["horizon"]["start"] == "2025-12-01"
+    assert "vm_min_pu" not in k  # --no-ac
+
+
+def test_scenarios_lists_shipped():
+    r = invoke("scenarios")
+    assert r.exit_code == 0
+    for name in ("yuhua_district", "single_park", "ieee33_parks"):
+        assert name in r.output
+
+
+def test_network_summary_of_reference_district():
+    r = invoke("network", "yuhua_district", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert len(d["feeders"]) >= 6
+    assert len(d["parks"]) >= 8
+
+
+def test_validate_ok_and_all_problems_at_once(tmp_path):
+    assert invoke("validate", SINGLE).exit_code == 0
+
+    def edit(d):
+        battery(d)["soc_init"] = 1.5
+        battery(d)["p_max_kw"] = -5
+        assets(d)[0]["colour"] = "red"
+
+    r = invoke("validate", scenario_with(tmp_path, edit))
+    assert r.exit_code == 1
+    assert "3 problems" in r.output
+    assert "parks.factory.assets.bess.soc_init" in r.output
+    assert "parks.factory.assets.bess.p_max_mw" in r.output
+    assert "parks.factory.assets.process_load.colour: unknown key" in r.output
+
+
+def _yaml_error(tmp_path):
+    p = tmp_path / "broken.yaml"
+    p.write_text("name: x\nparks: [\n  - name: a\n")
+    return p
+
+
+def _ev_impossible(d):
+    ev = next(a for a in assets(d) if a["kind"] == "ev_charging")
+    ev["sessions"] = [{"arrival": "2025-07-22T08:00:00", "departure": "2025-07-22T09:00:00", "e_kwh": 50}]
+
+
+BAD = {
+    "malformed YAML": (lambda tp: _yaml_error(tp), r"malformed YAML at line \d+, column \d+"),
+    "unknown key": (lambda tp: scenario_with(tp, lambda d: d.update(colour="red")), r"colour: unknown key"),
+    "unknown bus": (
+        lambda tp: scenario_with(tp, lambda d: d["parks"][0]["connection"].update(bus="nowhere_10kv")),
+        r"park 'factory'.*'nowhere_10kv'",
+    ),
+    "negative power": (
+        lambda tp: scenario_with(tp, lambda d: battery(d).update(p_max_kw=-100)),
+        r"parks\.factory\.assets\.bess\.p_max_mw: Input should be greater than 0",
+    ),
+    "SOC outside limits": (
+        lambda tp: scenario_with(tp, lambda d: battery(d).update(soc_init=0.99)),
+        r"bess: soc_init 0\.99 is outside \[soc_min, soc_max\]",
+    ),
+    "EV energy impossible": (
+        lambda tp: scenario_with(tp, _ev_impossible),
+        r"staff_ev.*0\.05.*0\.007",
+    ),
+    "missing file": (lambda tp: tp / "nope.yaml", r"nope\.yaml: 1 problem: file not found"),
+    "kW and MW both": (
+        lambda tp: scenario_with(tp, lambda d: battery(d).update(p_max_mw=1.0)),
+        r"'p_max_kw' and 'p_max_mw' give the same quantity twice",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_one_message_exit_1_no_run_folder(case, tmp_path):
+    make, pattern = BAD[case]
+    path = make(tmp_path)
+    out = tmp_path / "out"
+    r = invoke("run", path, "--out", out, "--no-ac")
+    assert r.exit_code == 1, r.output
+    assert "Traceback" not in r.output
+    errors = [line for line in r.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, r.output  # progress lines ("· ...") may precede it on stderr
+    import re
+
+    assert re.search(pattern, r.output, re.S), r.output
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_infeasible_dispatch_names_the_park(tmp_path):
+    def edit(d):
+        d["parks"][0]["connection"]["p_import_max_kw"] = 500
+
+    r = invoke("run", scenario_with(tmp_path, edit), "--out", tmp_path / "o", "--no-ac")
+    assert r.exit_code == 1
+    assert "dispatch is infeasible: park 'factory': demand exceeds the connection" in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_console_script_no_traceback_without_debug(tmp_path):
+    bad = scenario_with(tmp_path, lambda d: d.update(colour="red"))
+    p = subprocess.run([sys.executable, "-m", "cli", "run", str(bad)], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr
+    assert p.stderr.strip().count("\n") == 0
+    p = subprocess.run([sys.executable, "-m", "cli", "--debug", "run", str(bad)], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 1 and "Traceback" in p.stderr
