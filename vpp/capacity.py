@@ -1,0 +1,275 @@
+"""Curtailable (and valley-filling) capacity of a set of parks, on one day, as a re-solved LP.
+
+Given the normal schedule of a day (the optimised dispatch of :mod:`optimization.model`), the capacity
+for a window of ``d`` hours starting at step ``t_s`` is the largest reduction ``R`` [MW] of the net import
+that the parks can hold at **every** step of the window, from the state the schedule leaves them in.
+
+One :class:`CapacityModel` keeps one Pyomo model and its persistent HiGHS solver for the whole sweep
+over start hours × durations × directions; between solves only activation flags and fixed variables
+change (picked up by the persistent interface without rebuilding).
+
+Maths, for the parks ``P_s`` of the scope (one park, or all parks for the district) and
+``net[p,t] = p_import_mw[p,t] - p_export_mw[p,t]`` [MW], ``ref[t] = sum_{p in P_s} net_normal[p,t]``:
+
+* **down** (peak shaving): ``sum_{p in P_s} net[p,t] + R <= ref[t]`` for ``t`` in ``[t_s, t_s + d/dt_h)``;
+* **up** (valley filling): ``sum_{p in P_s} net[p,t] - R >= ref[t]`` for ``t`` in the window;
+* **history**: every time-indexed variable ``x[..., t]`` with ``t < t_s - notice_h/dt_h`` is fixed to its
+  normal value (the decisions taken before the notice arrives; generic through the convention that the
+  step is the last index element). Between the notice and the window the assets may prepare
+  (pre-charge a battery, pre-cool a store); after the window they may re-optimise (rebound allowed);
+* **obligations**: every constraint of the dispatch model still holds (EV energy by departure, SOC
+  limits and end-of-day SOC, the interruptible contract's daily energy, comfort/process bounds of any
+  other kind, connection import/export limits); block variables without a time index (penalised
+  slacks such as unmet EV energy) may not exceed their normal values, so no obligation is bought
+  with a penalty;
+* **contract duration**: an asset whose block defines ``capacity_hold_limit_h(asset)`` or whose spec
+  carries ``max_event_h``, ``max_duration_h`` or ``max_hours_per_day`` (the interruptible contract) may
+  only contribute to windows with ``d <= limit``; for longer windows its time-indexed variables inside
+  the window are fixed to their normal values (a contract cannot hold a reduction longer than it allows);
+* objective: ``maximise R - EPS_COST * cost`` with ``cost`` the dispatch objective [CNY] (keeps the
+  schedule outside the window sensible; ``EPS_COST`` is small enough never to trade MW for CNY).
+
+``R = 0`` (the normal schedule itself) is always feasible, so a window never makes the model infeasible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from optimization import build_model
+from optimization.data import ModelData
+from optimization.solve import Solver
+from pyomo.contrib.solver.common.results import SolutionStatus
+from vpp.errors import SolverError, VppError
+
+DIRECTIONS = ("down", "up")
+EPS_COST = 1e-7  # weight of the dispatch cost [CNY] against R [MW] in the capacity objective
+R_MAX_MW = 1e5  # bound of R: keeps the LP bounded even with unlimited connections
+HOLD_LIMIT_FIELDS = ("max_event_h", "max_duration_h", "max_hours_per_day")
+AUTO_UPDATE_FLAGS = (
+    "check_for_new_or_removed_constraints", "check_for_new_or_removed_vars", "check_for_new_or_removed_params",
+    "check_for_new_objective", "update_constraints", "update_vars", "update_parameters",
+    "update_named_expressions", "update_objective",
+)
+
+
+def restrict(data: ModelData, parks: list[str]) -> ModelData:
+    """The model data of a subset of parks (same time axis, prices and tariff)."""
+    keep = set(parks)
+    return ModelData(
+        index=data.index,
+        dt_h=data.dt_h,
+        price_cny_per_mwh=data.price_cny_per_mwh,
+        export_price_cny_per_mwh=data.export_price_cny_per_mwh,
+        month=data.month,
+        demand_charge_cny_per_mw_month=data.demand_charge_cny_per_mw_month,
+        parks=[p for p in data.parks if p.name in keep],
+        assets={k: [a for a in v if a.park in keep] for k, v in data.assets.items()},
+    )
+
+
+def hold_limit_h(block, asset: str) -> float | None:
+    """Longest window [h] for which ``asset`` may hold a reduction (None: no limit); see module doc."""
+    fn = getattr(block, "capacity_hold_limit_h", None)
+    if callable(fn):
+        return fn(asset)
+    spec = block.by_name[asset].spec
+    for f in HOLD_LIMIT_FIELDS:
+        v = getattr(spec, f, None)
+        if v is not None:
+            return float(v)
+    return None
+
+
+def steps_of(hours: float, dt_h: float, what: str) -> int:
+    """Number of steps in ``hours``; the duration must be a whole number of steps."""
+    n = hours / dt_h
+    if hours <= 0 or abs(n - round(n)) > 1e-9:
+        raise VppError(f"{what} {hours:g} h must be a positive multiple of the {dt_h * 60:g} min step")
+    return int(round(n))
+
+
+@dataclass
+class Window:
+    """One capacity question: direction, duration [h], start hour [h]; answer ``r_mw``."""
+
+    direction: str
+    duration_h: float
+    start_hour: float
+    r_mw: float
+    p_net_normal_mw: float  # mean normal net import of the scope over the window [MW]
+
+
+class CapacityModel:
+    """The dispatch model of a scope, solved once normally, then re-solved per capacity window."""
+
+    def __init__(self, data: ModelData, *, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4):
+        self.data = data
+        self.dm = build_model(data)
+        self.solver = Solver(self.dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+        self.normal = self.solver.solve()
+        m = self.dm.m
+        n_t = data.n_t
+        parks = [p.name for p in data.parks]
+        imp = np.array([[m.p_import_mw[p, t].value or 0.0 for t in range(n_t)] for p in parks])
+        exp = np.array([[m.p_export_mw[p, t].value or 0.0 for t in range(n_t)] for p in parks])
+        self.net_normal_mw = {p: imp[i] - exp[i] for i, p in enumerate(parks)}
+        self.ref_mw = (imp - exp).sum(axis=0)
+        self._collect_variables()
+        self._add_capacity_parts()
+        self.n_fixed_steps = 0
+        self._manual = self._manual_updates()
+
+    # -- setup ------------------------------------------------------------------------------------
+    def _collect_variables(self) -> None:
+        """Time-indexed free variables by step, and per-asset variables of duration-limited assets."""
+        m, n_t = self.dm.m, self.data.n_t
+        self.by_t: list[list] = [[] for _ in range(n_t + 1)]
+        for v in m.component_data_objects(pyo.Var, descend_into=True):
+            if v.fixed or v.value is None:
+                continue
+            idx = v.index()
+            last = idx[-1] if isinstance(idx, tuple) else idx
+            if isinstance(last, (int, np.integer)) and not isinstance(last, bool):
+                if 0 <= int(last) <= n_t:
+                    self.by_t[int(last)].append((v, float(v.value)))
+            elif v.parent_block() is not m:
+                # a block variable without a time index (penalised slack): no worse than normal
+                ub = float(v.value) + 1e-9
+                v.setub(ub if v.ub is None else min(float(v.ub), ub))
+        # assets whose contract limits the duration of a held reduction
+        self.limited: list[tuple[float, dict[int, list]]] = []
+        for kind, block in self.dm.blocks.items():
+            b = getattr(m, kind)
+            for asset in block.names:
+                lim = hold_limit_h(block, asset)
+                if lim is None:
+                    continue
+                steps: dict[int, list] = {}
+                for var in b.component_objects(pyo.Var, descend_into=True):
+                    if not var.is_indexed():
+                        continue
+                    for idx, v in var.items():
+                        if isinstance(idx, tuple) and len(idx) >= 2 and idx[0] == asset and not v.fixed and v.value is not None:
+                            if isinstance(idx[-1], (int, np.integer)):
+                                steps.setdefault(int(idx[-1]), []).append((v, float(v.value)))
+                self.limited.append((lim, steps))
+
+    def _add_capacity_parts(self) -> None:
+        """``R``, and for every step a hold constraint per direction with a slack that is free outside
+        the window and fixed to 0 inside it (so a window changes only fixed flags, never rows)."""
+        m = self.dm.m
+        parks = list(m.P)
+        m.cap_r_mw = pyo.Var(bounds=(0.0, R_MAX_MW))
+        m.cap_slack_down_mw = pyo.Var(m.T, within=pyo.NonNegativeReals)
+        m.cap_slack_up_mw = pyo.Var(m.T, within=pyo.NonNegativeReals)
+        ref = dict(enumerate(self.ref_mw.tolist()))
+
+        def net(m, t):
+            return sum(m.p_import_mw[p, t] - m.p_export_mw[p, t] for p in parks)
+
+        # down: net + R - s <= ref ; up: net - R + s >= ref  (s = 0 inside the window)
+        m.cap_down = pyo.Constraint(m.T, rule=lambda m, t: net(m, t) + m.cap_r_mw - m.cap_slack_down_mw[t] <= ref[t])
+        m.cap_up = pyo.Constraint(m.T, rule=lambda m, t: net(m, t) - m.cap_r_mw + m.cap_slack_up_mw[t] >= ref[t])
+        m.objective.deactivate()
+        m.cap_objective = pyo.Objective(expr=m.cap_r_mw - EPS_COST * m.objective.expr, sense=pyo.maximize)
+
+    def _manual_updates(self) -> bool:
+        """Tell the persistent solver exactly what changes instead of letting it rescan the model.
+
+        Between capacity solves only fixed flags of variables change; the automatic scan of every
+        parameter and expression per solve costs several times the LP solve itself. Returns False
+        (automatic updates kept) when the interface lacks these switches.
+        """
+        opt, m = self.solver.opt, self.dm.m
+        au = getattr(getattr(opt, "config", None), "auto_updates", None)
+        if au is None or not all(hasattr(opt, f) for f in ("update_variables", "set_objective", "add_constraints")):
+            return False
+        if not all(hasattr(au, flag) for flag in AUTO_UPDATE_FLAGS):
+            return False
+        for flag in AUTO_UPDATE_FLAGS:
+            setattr(au, flag, False)
+        opt.add_constraints(list(m.cap_down.values()) + list(m.cap_up.values()))
+        opt.set_objective(m.cap_objective)
+        return True
+
+    def _vars_changed(self, variables: list) -> None:
+        if self._manual and variables:
+            self.solver.opt.update_variables(variables)
+
+    def _solve_r(self) -> float:
+        """Re-solve with the persistent HiGHS object and load only ``R`` (the schedule is not needed)."""
+        m, sv = self.dm.m, self.solver
+        try:
+            res = sv.opt.solve(
+                m, load_solutions=False, raise_exception_on_nonoptimal_result=False, time_limit=sv.time_limit_s,
+                threads=sv.threads, solver_options={"mip_rel_gap": sv.mip_rel_gap, "output_flag": False},
+            )
+        except Exception as exc:  # HiGHS/Pyomo internals must not reach the user as a traceback
+            raise SolverError(f"HiGHS failed on a capacity window: {type(exc).__name__}: {exc}") from exc
+        if res.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
+            raise SolverError(
+                f"capacity window of park(s) {', '.join(m.P)} has no usable solution ({res.termination_condition.name})"
+            )
+        res.solution_loader.load_vars([m.cap_r_mw])
+        return float(m.cap_r_mw.value or 0.0)
+
+    # -- one window -------------------------------------------------------------------------------
+    def fix_history(self, t_fix: int) -> None:
+        """Fix every time-indexed variable with step ``< t_fix`` to its normal value (grows only)."""
+        if t_fix < self.n_fixed_steps:
+            raise ValueError("history can only grow: sweep start hours in ascending order")
+        changed = []
+        for t in range(self.n_fixed_steps, min(t_fix, len(self.by_t))):
+            for v, val in self.by_t[t]:
+                v.fix(val)
+                changed.append(v)
+        self._vars_changed(changed)
+        self.n_fixed_steps = max(self.n_fixed_steps, t_fix)
+
+    def solve_window(self, direction: str, t_s: int, n_steps: int, duration_h: float) -> float:
+        """Largest held change ``R`` [MW] over steps ``[t_s, t_s + n_steps)`` (see module doc)."""
+        if direction not in DIRECTIONS:
+            raise ValueError(f"unknown direction '{direction}'")
+        m = self.dm.m
+        slack = m.cap_slack_down_mw if direction == "down" else m.cap_slack_up_mw
+        window = range(t_s, min(t_s + n_steps, self.data.n_t))
+        changed = [slack[t] for t in window]
+        for v in changed:
+            v.fix(0.0)
+        for lim, steps in self.limited:
+            if duration_h > lim + 1e-9:
+                for t in window:
+                    for v, val in steps.get(t, []):
+                        if not v.fixed:
+                            v.fix(val)
+                            changed.append(v)
+        self._vars_changed(changed)
+        try:
+            r = self._solve_r()
+        finally:
+            for v in changed:
+                v.unfix()
+            self._vars_changed(changed)
+        return max(r, 0.0)
+
+    def sweep(self, start_hours, durations_h, notice_h: float, directions=DIRECTIONS) -> list[Window]:
+        """Every (start hour, duration, direction) whose window ends inside the day, ascending start."""
+        dt = self.data.dt_h
+        n_t = self.data.n_t
+        n_notice = int(np.floor(notice_h / dt + 1e-9))
+        out: list[Window] = []
+        for h in sorted(start_hours):
+            t_s = steps_of(h, dt, "start hour") if h > 0 else 0
+            self.fix_history(max(0, t_s - n_notice))
+            for d in durations_h:
+                n_d = steps_of(d, dt, "duration")
+                if t_s + n_d > n_t:
+                    continue
+                ref = float(self.ref_mw[t_s : t_s + n_d].mean())
+                for direction in directions:
+                    out.append(Window(direction, float(d), float(h), self.solve_window(direction, t_s, n_d, d), ref))
+        return out
