@@ -3,7 +3,8 @@
 * ``assets``: one row per asset × step: ``time, park, asset, kind, p_inject_mw, q_inject_mvar, cost_cny``
   and kind-specific columns (``p_available_mw``, ``p_curtailed_mw``, ``p_charge_mw``, ``e_mwh``, ``soc``,
   ``e_unmet_mwh``, ...; NaN where a column does not apply to the kind).
-* ``parks``: one row per park × step: ``p_import_mw``, ``p_export_mw``, ``p_net_import_mw``, prices, and the
+* ``parks``: one row per park × step: ``p_import_mw``, ``p_export_mw`` (netted: at most one is non-zero),
+  ``p_net_import_mw``, prices, and the
   injection summed per asset kind (``p_inject_<kind>_mw``).
 * ``costs``: one row per park: energy cost, export revenue, demand charge, asset costs [CNY], peak [MW].
 """
@@ -67,6 +68,10 @@ def extract(dm: DispatchModel, solve: SolveInfo | None = None, strategy: str = "
     parks = [p.name for p in data.parks]
     imp = _var_matrix(m.p_import_mw, parks, n_t)
     exp = _var_matrix(m.p_export_mw, parks, n_t)
+    # one meter: net simultaneous import and export of a step (the LP is indifferent to such overlap
+    # where the export price equals the import price; netting leaves the cost unchanged there)
+    overlap = np.minimum(imp, exp)
+    imp, exp = imp - overlap, exp - overlap
     park_df = pd.DataFrame(
         {
             "time": np.tile(data.index, len(parks)),

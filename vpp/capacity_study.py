@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -297,15 +296,10 @@ def write_capacity(result: CapacityResult, scn: Scenario, out_dir: Path, csv: bo
     """Write the capacity run folder atomically (hidden sibling folder renamed into place)."""
     from scenarios.loader import dump
     from vpp.capacity_plot import plot_capacity
-    from vpp.outputs import write_json
+    from vpp.outputs import atomic_folder, write_json
 
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_folder(out_dir) as tmp:
         (tmp / "scenario_resolved.yaml").write_text(dump(scn), encoding="utf-8")
         for name, df in (("capacity", result.table), ("capacity_stats", result.stats), ("capacity_summary", result.summary)):
             df.to_parquet(tmp / f"{name}.parquet")
@@ -317,16 +311,6 @@ def write_capacity(result: CapacityResult, scn: Scenario, out_dir: Path, csv: bo
         for park in dict.fromkeys(result.stats["park"]):
             plot_capacity(result.stats[result.stats.park == park], result.summary[result.summary.park == park],
                           park, result.meta, tmp / f"capacity_{park}.png")
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 

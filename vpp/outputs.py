@@ -23,6 +23,8 @@ import json
 import math
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +74,13 @@ def write_tables(result, folder: Path, csv: bool = False) -> None:
         _table(ac.violations, folder, "powerflow_violations", csv)
 
 
-def write_run(result, out_dir: Path, csv: bool = False) -> Path:
-    """Write the run folder atomically and return its path."""
+@contextmanager
+def atomic_folder(out_dir: Path) -> Iterator[Path]:
+    """Yield a hidden temporary folder beside ``out_dir``; on success it replaces ``out_dir``.
+
+    On any exception the temporary folder is removed and ``out_dir`` is left as it was, so a crash
+    never leaves a folder that looks complete.
+    """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
@@ -81,12 +88,7 @@ def write_run(result, out_dir: Path, csv: bool = False) -> Path:
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        (tmp / "scenario_resolved.yaml").write_text(dump(result.scenario), encoding="utf-8")
-        write_tables(result, tmp, csv)
-        write_json(tmp / "kpis.json", result.kpis)
-        from vpp.plots import plot_dispatch
-
-        plot_dispatch(result, tmp / "dispatch.png")
+        yield tmp
         if out_dir.exists():
             old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
             os.replace(out_dir, old)
@@ -97,4 +99,15 @@ def write_run(result, out_dir: Path, csv: bool = False) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out_dir
+
+
+def write_run(result, out_dir: Path, csv: bool = False) -> Path:
+    """Write the run folder atomically and return its path."""
+    from vpp.plots import plot_dispatch
+
+    with atomic_folder(out_dir) as tmp:
+        (tmp / "scenario_resolved.yaml").write_text(dump(result.scenario), encoding="utf-8")
+        write_tables(result, tmp, csv)
+        write_json(tmp / "kpis.json", result.kpis)
+        plot_dispatch(result, tmp / "dispatch.png")
+    return Path(out_dir)

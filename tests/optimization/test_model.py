@@ -151,3 +151,29 @@ def test_baseline_is_never_cheaper_and_fixes_rules():
     ev_p = r.assets[r.assets.asset == "ev"].p_charge_mw.to_numpy()
     # charge on arrival at 2 h (step 8) at full power for 1 h (0.05 MWh at 0.05 MW)
     assert ev_p[8:12] == pytest.approx([0.05] * 4) and ev_p[12:].sum() == 0
+
+
+def test_no_buy_low_sell_high_through_one_meter():
+    # PV 2 MW available, load 1 MW, import 240 CNY/MWh, export 350 CNY/MWh (the midday valley).
+    # Physically the meter exports the 1 MW surplus; with the raw prices the LP would import 1 MW and
+    # export all 2 MW in the same hour (cost 240 - 700 = -460). The pipeline caps the export price at
+    # the import price and the results net the flows: export 1 MW, import 0, cost -240.
+    import pandas as pd
+
+    from vpp.pipeline import export_price_for_model
+
+    class P:  # the two fields export_price_for_model reads
+        export_price_cny_per_mwh = pd.Series([350.0])
+        prices = pd.DataFrame({"price_cny_per_mwh": [240.0]})
+
+    capped = export_price_for_model(P)
+    assert capped.tolist() == [240.0]
+    pv = PV(kind="pv", name="pv", p_mwp=2.2)
+    dm = build_model(make_data([240.0], [(pv, {"p_available_mw": np.array([2.0])}),
+                                         (load(p=1.0), {"p_load_mw": np.ones(1)})], export=capped))
+    info = solve(dm)
+    r = extract(dm, info)
+    assert r.parks.p_import_mw.iloc[0] == pytest.approx(0.0, abs=1e-9)
+    assert r.parks.p_export_mw.iloc[0] == pytest.approx(1.0, abs=1e-9)
+    assert info.objective_cny == pytest.approx(-240.0, abs=1e-6)
+    assert r.total_cost_cny == pytest.approx(-240.0, abs=1e-6)

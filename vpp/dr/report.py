@@ -14,8 +14,6 @@ Run folder ``<out>/<event id>/``::
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -122,15 +120,10 @@ def plot_event(r, path: Path) -> Path:
 def write_event(r, scn, out_dir: Path, csv: bool = False) -> Path:
     """Write one event's folder atomically (hidden sibling first, renamed into place)."""
     from scenarios.loader import dump
-    from vpp.outputs import _table, write_json
+    from vpp.outputs import _table, atomic_folder, write_json
 
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_folder(out_dir) as tmp:
         (tmp / "scenario_resolved.yaml").write_text(dump(scn), encoding="utf-8")
         _table(r.summary, tmp, "dr_summary", csv)
         _table(r.timeseries, tmp, "dr_timeseries", csv)
@@ -139,16 +132,6 @@ def write_event(r, scn, out_dir: Path, csv: bool = False) -> Path:
         _table(r.no_event.assets, tmp, "dispatch_assets_no_event", csv)
         write_json(tmp / "dr.json", event_json(r))
         plot_event(r, tmp / "dr.png")
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 
