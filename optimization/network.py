@@ -25,7 +25,9 @@ Constraints (``r`` = row, ``k`` = polygon side, ``θ_k = 2πk/n``):
 * inverter capability: ``p[a,t] cos θ_k + q_inv[a,t] sin θ_k <= S_a`` (circumscribed n-gon of
   ``p² + q² <= S_a²``: exact for pure P or pure Q, at most ``1/cos(π/n) − 1`` = 2 % over in between);
 * park power factor (``pf_min`` set): ``−tan(acos pf_min)·(p_import + p_export) <= Q[p,t] <=
-  tan(acos pf_min)·(p_import + p_export)``.
+  tan(acos pf_min)·(p_import + p_export)``, with a binary direction per park and step so that import and
+  export never overlap (``p_import <= M·u``, ``p_export <= M·(1 − u)``; the only integers of the model,
+  present only for parks that set ``pf_min``).
 
 A tiny cost ``Q_COST_CNY_PER_MVARH · |q| · dt_h`` (``|q|`` by an auxiliary variable) keeps the
 inverters at unity power factor unless a limit needs their reactive power.
@@ -49,6 +51,7 @@ POLYGON_SIDES = 16
 VOLTAGE_PENALTY_CNY_PER_PU = 1.0e7  # per step: 0.01 pu costs 1e5 CNY, more than any load shift saves
 FLOW_PENALTY_CNY_PER_MVA = 1.0e5  # per step (4e5 CNY/MWh at 15 min, above the 2e4 CNY/MWh unmet-EV penalty)
 Q_COST_CNY_PER_MVARH = 1.0  # tiny cost on |q| of inverters: no reactive power without a grid reason
+PF_BIG_M_MW = 100.0  # direction big-M of a pf-limited park without a connection limit [MW]
 
 
 @dataclass
@@ -162,6 +165,17 @@ def add_network_constraints(dm: DispatchModel, rows: LinearRows | None, *, q_con
     )
     b.pf_lower = pyo.Constraint(
         b.PF, T, rule=lambda b, p, t: -b.q_park_mvar[p, t] <= lim[p] * (m.p_import_mw[p, t] + m.p_export_mw[p, t])
+    )
+    # import and export of a pf-limited park never overlap in a step (binary direction u = 1: import):
+    # otherwise the LP could raise p_import + p_export without changing the metered net power and so
+    # loosen the power-factor limit on paper.
+    big_m = {p: (parks[p].p_import_max_mw or PF_BIG_M_MW, parks[p].p_export_max_mw or PF_BIG_M_MW) for p in lim}
+    b.pf_importing = pyo.Var(b.PF, T, within=pyo.Binary)
+    b.pf_import_dir = pyo.Constraint(
+        b.PF, T, rule=lambda b, p, t: m.p_import_mw[p, t] <= big_m[p][0] * b.pf_importing[p, t]
+    )
+    b.pf_export_dir = pyo.Constraint(
+        b.PF, T, rule=lambda b, p, t: m.p_export_mw[p, t] <= big_m[p][1] * (1 - b.pf_importing[p, t])
     )
 
     penalty = Q_COST_CNY_PER_MVARH * data.dt_h * pyo.quicksum(b.q_abs_mvar[a, t] for a in b.INV for t in T)
