@@ -83,6 +83,21 @@ class AssetBlock:
     def results(self, b) -> pd.DataFrame:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def update(self, b, data: "Any") -> None:
+        """Load the next rolling window's inputs (same number of steps) into the built block.
+
+        ``data`` is the window's ModelData; its assets carry the window's profiles (and state, e.g.
+        ``e_init_mwh`` of a battery). Only mutable parameters and variable bounds may change, so the
+        persistent solver updates the model instead of rebuilding it (see vpp/evaluate.py).
+        """
+        raise NotImplementedError(f"asset kind '{self.kind}' cannot be used in a rolling-horizon evaluation yet")
+
+    def _reload(self, data: "Any") -> None:
+        """Point the block at a new window's data (helper for ``update``)."""
+        self.data = data
+        self.assets = data.assets.get(self.kind, [])
+        self.by_name = {a.name: a for a in self.assets}
+
     # -- helpers for subclasses -----------------------------------------------------------------
     @staticmethod
     def values(var, names: list[str], n_t: int) -> np.ndarray:

@@ -7,6 +7,10 @@ stored energy ``e_mwh[a,k]`` at the boundaries ``k = 0..T`` (``k`` = start of st
 * initial: ``e[0] = soc_init * e_max_mwh``
 * limits: ``soc_min * e_max_mwh <= e[k] <= soc_max * e_max_mwh``
 * end: ``e[T] >= soc_end * e_max_mwh`` (``soc_end`` defaults to ``soc_init``)
+* converter: ``p_charge + p_discharge <= p_max_mw``. Charging and discharging in the same step is an LP
+  artefact (it burns energy in losses); this bound keeps it within one converter rating, so it cannot
+  be used to fake a sustained extra import (valley filling) of more than
+  ``p_max (1 - eta_c eta_d) / (1 + eta_c eta_d)`` (≈ 8 % of p_max at 0.85 round trip)
 * injection: ``p_discharge - p_charge``; cost: ``degradation_cost_cny_per_mwh * sum p_discharge * dt_h``
 
 Baseline: idle (both powers fixed at 0, end condition dropped).
@@ -36,13 +40,21 @@ class BatteryBlock(AssetBlock):
         b.e_mwh = pyo.Var(
             b.A, b.K, bounds=lambda b, a, k: (spec[a].soc_min * spec[a].e_max_mwh, spec[a].soc_max * spec[a].e_max_mwh)
         )
-        b.e_init = pyo.Constraint(b.A, rule=lambda b, a: b.e_mwh[a, 0] == spec[a].soc_init * spec[a].e_max_mwh)
+        # initial energy [MWh]: soc_init * e_max, or the state carried from the previous rolling window
+        b.e_init_mwh = pyo.Param(
+            b.A, mutable=True,
+            initialize=lambda b, a: self.by_name[a].profile.get("e_init_mwh", spec[a].soc_init * spec[a].e_max_mwh),
+        )
+        b.e_init = pyo.Constraint(b.A, rule=lambda b, a: b.e_mwh[a, 0] == b.e_init_mwh[a])
         b.dynamics = pyo.Constraint(
             b.A,
             b.T,
             rule=lambda b, a, t: b.e_mwh[a, t + 1]
             == b.e_mwh[a, t]
             + (spec[a].eta_charge * b.p_charge_mw[a, t] - b.p_discharge_mw[a, t] / spec[a].eta_discharge) * dt,
+        )
+        b.converter = pyo.Constraint(
+            b.A, b.T, rule=lambda b, a, t: b.p_charge_mw[a, t] + b.p_discharge_mw[a, t] <= spec[a].p_max_mw
         )
         b.e_end = pyo.Constraint(
             b.A,
@@ -52,6 +64,13 @@ class BatteryBlock(AssetBlock):
 
     def injection_mw(self, b, asset, t):
         return b.p_discharge_mw[asset, t] - b.p_charge_mw[asset, t]
+
+    def update(self, b, data) -> None:
+        """Next window: ``e_init_mwh[a]`` = the window's ``profile['e_init_mwh']`` (SOC carried over)."""
+        self._reload(data)
+        for a in self.names:
+            spec = self.by_name[a].spec
+            b.e_init_mwh[a].set_value(float(self.by_name[a].profile.get("e_init_mwh", spec.soc_init * spec.e_max_mwh)))
 
     def injection_range(self, asset):
         p = self.by_name[asset].spec.p_max_mw

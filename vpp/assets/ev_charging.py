@@ -134,10 +134,33 @@ class EVChargingBlock(AssetBlock):
             b.T,
             rule=lambda b, a, t: b.e_group_mwh[a, t] == (b.e_group_mwh[a, t - 1] if t > 0 else 0.0) + b.p_group_mw[a, t] * dt,
         )
-        b.group_hi = pyo.Constraint(b.AE, b.T, rule=lambda b, a, t: b.e_group_mwh[a, t] <= float(self.env[a]["e_hi"][t]))
+        # envelope bounds as mutable parameters, so a rolling window updates them (see update)
+        b.e_hi_mwh = pyo.Param(b.AE, b.T, mutable=True, initialize=lambda b, a, t: float(self.env[a]["e_hi"][t]))
+        b.e_lo_mwh = pyo.Param(b.AE, b.T, mutable=True, initialize=lambda b, a, t: float(self.env[a]["e_lo"][t]))
+        b.group_hi = pyo.Constraint(b.AE, b.T, rule=lambda b, a, t: b.e_group_mwh[a, t] <= b.e_hi_mwh[a, t])
         b.group_lo = pyo.Constraint(
-            b.AE, b.T, rule=lambda b, a, t: b.e_group_mwh[a, t] + b.e_unmet_group_mwh[a] >= float(self.env[a]["e_lo"][t])
+            b.AE, b.T, rule=lambda b, a, t: b.e_group_mwh[a, t] + b.e_unmet_group_mwh[a] >= b.e_lo_mwh[a, t]
         )
+
+    def update(self, b, data) -> None:
+        """Next rolling window (envelope model only): power bounds and energy envelope from the window's
+        sessions. Sessions still plugged in at the window start come with their remaining energy
+        (``e_mwh`` minus what earlier windows delivered), so sessions spanning midnight carry over.
+        """
+        if self.sess_assets:
+            raise NotImplementedError(
+                f"EV groups {self.sess_assets} use per-session variables; rolling windows need model 'envelope'"
+            )
+        self._reload(data)
+        n_t, dt = data.n_t, data.dt_h
+        self.windows = {a.name: session_windows(a.profile.get("sessions"), data.index, dt) for a in self.assets}
+        self.env = {a: self._envelope(self.windows[a], n_t, dt) for a in self.env_assets}
+        for a in self.env_assets:
+            env = self.env[a]
+            for t in range(n_t):
+                b.p_group_mw[a, t].setub(float(env["p_max"][t]))
+                b.e_hi_mwh[a, t].set_value(float(env["e_hi"][t]))
+                b.e_lo_mwh[a, t].set_value(float(env["e_lo"][t]))
 
     @staticmethod
     def _envelope(w: pd.DataFrame, n_t: int, dt: float) -> dict[str, np.ndarray]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyomo.environ as pyo
 
 from optimization.registry import AssetBlock, register
 
@@ -17,9 +18,21 @@ class FixedLoadBlock(AssetBlock):
 
     def build(self, b) -> None:
         self.load = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
+        b.A = pyo.Set(initialize=self.names, ordered=True)
+        b.T = pyo.RangeSet(0, self.data.n_t - 1)
+        # mutable, so a rolling window updates the load instead of rebuilding the balance constraints
+        b.p_load_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.load[a][t]))
 
     def injection_mw(self, b, asset, t):
-        return -float(self.load[asset][t])
+        return -b.p_load_mw[asset, t]
+
+    def update(self, b, data) -> None:
+        """Next window: ``p_load_mw[a,t]`` parameters set from the window's profile."""
+        self._reload(data)
+        self.load = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
+        for a in self.names:
+            for t, v in enumerate(self.load[a].tolist()):
+                b.p_load_mw[a, t].set_value(v)
 
     def injection_range(self, asset):
         p = -self.load[asset]

@@ -46,6 +46,7 @@ class InterruptibleLoadBlock(AssetBlock):
         b.A = pyo.Set(initialize=self.names, ordered=True)
         b.T = pyo.RangeSet(0, data.n_t - 1)
         b.p_curtail_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, float(self.cap[a][t])))
+        b.p_load_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.load[a][t]))
         days = data.steps_of_day()
         b.D = pyo.Set(initialize=list(days), ordered=True)
         b.daily_limit = pyo.Constraint(
@@ -56,7 +57,23 @@ class InterruptibleLoadBlock(AssetBlock):
         )
 
     def injection_mw(self, b, asset, t):
-        return -float(self.load[asset][t]) + b.p_curtail_mw[asset, t]
+        return -b.p_load_mw[asset, t] + b.p_curtail_mw[asset, t]
+
+    def update(self, b, data) -> None:
+        """Next window (starting at local midnight, whole days): load parameters and curtailment caps.
+
+        The daily limit restarts each day; a window starts at midnight, so no energy budget is carried.
+        """
+        self._reload(data)
+        self.load = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
+        self.cap = {
+            a.name: window_mask(data.index, a.spec.windows_h) * np.minimum(a.spec.p_curtail_max_mw, self.load[a.name])
+            for a in self.assets
+        }
+        for a in self.names:
+            for t, (v, c) in enumerate(zip(self.load[a].tolist(), self.cap[a].tolist())):
+                b.p_load_mw[a, t].set_value(v)
+                b.p_curtail_mw[a, t].setub(c)
 
     def injection_range(self, asset):
         return -self.load[asset], -self.load[asset] + self.cap[asset]

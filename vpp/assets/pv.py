@@ -33,6 +33,18 @@ class PVBlock(AssetBlock):
     def injection_range(self, asset):
         return np.zeros_like(self.avail[asset]), self.avail[asset]
 
+    def update(self, b, data) -> None:
+        """Next window: upper bounds ``p_pv_mw[a,t] <= p_available_mw[a,t]`` from the window's profile.
+
+        (The curtailment-cost term keeps the first window's constant ``avail * rate``; a constant does
+        not change the decisions, and costs are recomputed from the result tables.)
+        """
+        self._reload(data)
+        self.avail = {a.name: np.clip(np.asarray(a.profile["p_available_mw"], dtype=float), 0, None) for a in self.assets}
+        for a in self.names:
+            for t, v in enumerate(self.avail[a].tolist()):
+                b.p_pv_mw[a, t].setub(v)
+
     def cost_cny(self, b):
         dt = self.data.dt_h
         terms = [

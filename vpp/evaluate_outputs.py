@@ -1,0 +1,63 @@
+"""Writing an evaluation folder atomically (same mechanism as :mod:`vpp.outputs`).
+
+Layout of ``<out>/``::
+
+    scenario_resolved.yaml     the evaluated scenario (period, parks) with defaults filled in
+    kpis.json                  annual KPIs, savings split, economics, carbon, grid figures, timings
+    dispatch_parks.parquet     project: park × step import/export and prices (as ``vpp run``)
+    dispatch_assets.parquet    project: asset × step (as ``vpp run``)
+    baseline_parks.parquet     baseline: park × step
+    costs_parks.parquet        project bill per park; baseline_costs_parks.parquet
+    monthly.parquet            park × month: bill and peak of project and baseline
+    daily.parquet              park × day: net energy cost, peak, import of project and baseline
+    cash_flow.parquet          year 0..N cash flow [CNY]
+    windows.parquet            per rolling window: build/update/Pyomo/HiGHS/extract times [s]
+    battery_boundaries.parquet battery energy [MWh] at each window boundary (rolling)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from scenarios.loader import dump
+from vpp.outputs import _table, write_json
+
+
+def write_evaluation(ev, out_dir: Path) -> Path:
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        (tmp / "scenario_resolved.yaml").write_text(dump(ev.scenario), encoding="utf-8")
+        write_json(tmp / "kpis.json", ev.kpis)
+        _table(ev.project.parks, tmp, "dispatch_parks", False)
+        _table(ev.project.assets, tmp, "dispatch_assets", False)
+        _table(ev.project.costs, tmp, "costs_parks", False)
+        _table(ev.baseline.parks, tmp, "baseline_parks", False)
+        _table(ev.baseline.costs, tmp, "baseline_costs_parks", False)
+        monthly = pd.concat([ev.project.monthly.assign(run="project"), ev.baseline.monthly.assign(run="baseline")], ignore_index=True)
+        _table(monthly, tmp, "monthly", False)
+        _table(ev.daily, tmp, "daily", False)
+        _table(ev.cash_flow, tmp, "cash_flow", False)
+        if ev.project.windows is not None:
+            _table(ev.project.windows, tmp, "windows", False)
+        if ev.project.e_boundary_mwh is not None and len(ev.project.e_boundary_mwh):
+            _table(ev.project.e_boundary_mwh, tmp, "battery_boundaries", False)
+        if out_dir.exists():
+            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

@@ -1,0 +1,209 @@
+"""``vpp sweep``: a grid (or Monte Carlo) of evaluations, run in parallel, collected in one Parquet table.
+
+Parameters are ``TARGET.FIELD=start:stop:step`` (inclusive stop) or ``TARGET.FIELD=v1,v2,...``. ``TARGET`` is
+an asset name, ``park.asset``, an asset kind (every asset of that kind) or a scenario section
+(``economics``, ``tariff``, ``carbon``). Field names may use kilo-units (``e_max_kwh``); they are converted
+like a scenario file. ``samples = K`` evaluates every grid point with seeds ``seed + 0..K-1`` (Monte Carlo
+over the stochastic profiles). A size of 0 (``e_max_mwh``, ``p_mwp``, ``p_max_mw``, ``n_chargers``,
+``p_charger_mw``) removes the asset at that point.
+
+Each point is one :func:`vpp.evaluate.evaluate` call on a scenario copy. Points run on a Dask cluster:
+a local one (processes) by default, or the scheduler at ``scheduler`` (``tcp://host:8786``);
+``scheduler='sequential'`` runs them in this process. A failed point gets ``status = 'error'`` and its
+message; the others are kept. The table is rewritten atomically after every finished point, and a rerun
+skips points whose ``point_id`` is already there with ``status = 'ok'``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from scenarios.loader import from_dict
+from scenarios.schema import Scenario
+from scenarios.units import convert_unit_aliases
+from vpp.errors import VppError
+
+SECTIONS = ("economics", "tariff", "carbon", "horizon", "solver")
+SIZE_FIELDS = ("e_max_mwh", "p_mwp", "p_max_mw", "n_chargers", "p_charger_mw")
+
+
+def parse_param(text: str) -> tuple[str, list[float]]:
+    """``'bess.e_max_kwh=0:4000:500'`` -> (``'bess.e_max_kwh'``, ``[0, 500, ..., 4000]``)."""
+    if "=" not in text:
+        raise VppError(f"--param '{text}': expected TARGET.FIELD=start:stop:step or =v1,v2,...")
+    key, spec = text.split("=", 1)
+    if "." not in key:
+        raise VppError(f"--param '{text}': the key needs TARGET.FIELD (e.g. bess.e_max_kwh)")
+    try:
+        if ":" in spec:
+            a, b, s = (float(x) for x in spec.split(":"))
+            if s <= 0 or b < a:
+                raise ValueError
+            vals = list(np.round(np.arange(a, b + s * 1e-9, s), 10))
+        else:
+            vals = [float(x) for x in spec.split(",") if x.strip()]
+    except ValueError:
+        raise VppError(f"--param '{text}': range must be start:stop:step with step > 0 and stop >= start") from None
+    if not vals:
+        raise VppError(f"--param '{text}': no values")
+    return key.strip(), [float(v) for v in vals]
+
+
+def apply_updates(scn: Scenario, updates: dict[str, float]) -> Scenario:
+    """A scenario copy with ``TARGET.FIELD`` values set (validated like a scenario file)."""
+    data = scn.model_dump(mode="json")
+    kinds = {a.kind for _, a in scn.assets()}
+    for key, value in updates.items():
+        parts = key.split(".")
+        target, field = ".".join(parts[:-1]), parts[-1]
+        if target in SECTIONS:
+            cls = type(getattr(scn, target))
+            conv = convert_unit_aliases({field: value}, set(cls.model_fields))
+            data[target].update(conv)
+            continue
+        hit = False
+        for p_i, (park, asset) in enumerate(scn.assets()):
+            if target in (asset.name, f"{park.name}.{asset.name}") or (target in kinds and asset.kind == target):
+                conv = convert_unit_aliases({field: value}, set(type(asset).model_fields))
+                remove = any(k in SIZE_FIELDS and v == 0 for k, v in conv.items())
+                for pd_ in data["parks"]:
+                    if remove:  # a size of 0 means: no such asset at this point
+                        pd_["assets"] = [ad for ad in pd_["assets"] if ad["name"] != asset.name]
+                        continue
+                    for ad in pd_["assets"]:
+                        if ad["name"] == asset.name:
+                            ad.update(conv)
+                hit = True
+        if not hit:
+            raise VppError(f"--param '{key}': '{target}' is neither an asset, park.asset, asset kind nor section")
+    return from_dict(data, source="sweep point")
+
+
+def points(params: list[tuple[str, list[float]]], samples: int) -> list[dict[str, Any]]:
+    """Every combination of the parameter values × sample, with a stable ``point_id``."""
+    keys = [k for k, _ in params]
+    out = []
+    for combo in itertools.product(*[v for _, v in params]):
+        for s in range(samples):
+            upd = dict(zip(keys, combo))
+            pid = "|".join(f"{k}={v:g}" for k, v in upd.items()) + f"|sample={s}"
+            out.append({"point_id": pid, "updates": upd, "sample": s})
+    return out
+
+
+def evaluate_point(scn_json: dict[str, Any], point: dict[str, Any], eval_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """One sweep point -> one table row (never raises: failures become ``status='error'``)."""
+    from scenarios.schema import Scenario as S
+    from vpp.evaluate import evaluate
+
+    row: dict[str, Any] = {"point_id": point["point_id"], "sample": point["sample"], **point["updates"]}
+    try:
+        scn = apply_updates(S.model_validate(scn_json), point["updates"])
+        if point["sample"]:
+            scn = scn.model_copy(update={"seed": scn.seed + int(point["sample"])})
+        ev = evaluate(scn, **eval_kwargs)
+        k = ev.kpis
+        e = k["economics"]
+        row.update({
+            "status": "ok", "error": None,
+            "project_cost_cny": k["project"]["total_cost_cny"], "baseline_cost_cny": k["baseline"]["total_cost_cny"],
+            "savings_total_cny": k["savings_total_cny"],
+            **{f"savings_{p}_cny": v for p, v in k["savings_cny"].items()},
+            "capex_cny": e["capex_total_cny"], "npv_cny": e["npv_cny"], "irr": e["irr"],
+            "simple_payback_years": e["simple_payback_years"], "discounted_payback_years": e["discounted_payback_years"],
+            "lcoe_pv_cny_per_mwh": e["lcoe_pv_cny_per_mwh"], "lcos_cny_per_mwh": e["lcos_cny_per_mwh"],
+            "co2_avoided_t": k["co2_avoided_t"]["scenario"],
+            "substation_peak_mw": k["grid"]["project"]["substation_peak_mw"],
+        })
+    except Exception as exc:  # a failed point is a row, not a lost sweep
+        row.update({"status": "error", "error": f"{type(exc).__name__}: {exc}"})
+    return row
+
+
+def _write(rows: list[dict[str, Any]], path: Path) -> None:
+    df = pd.DataFrame(rows)
+    for c in df.columns:
+        if df[c].dtype == object and c not in ("point_id", "status", "error"):
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    df.to_parquet(tmp)
+    os.replace(tmp, path)
+
+
+def sweep(
+    scn: Scenario,
+    params: list[str],
+    out: str | Path,
+    *,
+    samples: int = 1,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    eval_kwargs: dict[str, Any] | None = None,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Run the sweep and return the whole table (also written to ``out``, a ``.parquet`` file)."""
+    say = log or (lambda m: None)
+    if samples < 1:
+        raise VppError("--samples must be at least 1")
+    parsed = [parse_param(p) for p in params]
+    pts = points(parsed, samples)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, dict[str, Any]] = {}
+    if out.exists():
+        old = pd.read_parquet(out)
+        for r in old.to_dict("records"):
+            rows[r["point_id"]] = r
+    todo = [p for p in pts if rows.get(p["point_id"], {}).get("status") != "ok"]
+    say(f"{len(pts)} point(s), {len(pts) - len(todo)} already done, {len(todo)} to run")
+    kw = {"days": None, "horizon": "rolling", **(eval_kwargs or {})}
+    scn_json = scn.model_dump(mode="python")
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="point", desc="sweep")
+
+    def done(row):
+        rows[row["point_id"]] = row
+        _write(list(rows.values()), out)
+        if bar is not None:
+            bar.update(1)
+
+    if scheduler == "sequential":
+        for p in todo:
+            done(evaluate_point(scn_json, p, kw))
+    elif todo:
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        cluster = None
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+        try:
+            futs = [client.submit(evaluate_point, scn_json, p, kw, key=f"vpp-sweep-{i}-{p['point_id']}", pure=False)
+                    for i, p in enumerate(todo)]
+            for f in as_completed(futs):
+                done(f.result())
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    if bar is not None:
+        bar.close()
+    order = {p["point_id"]: i for i, p in enumerate(pts)}
+    df = pd.read_parquet(out) if out.exists() else pd.DataFrame(rows.values())
+    df = df.assign(_o=df["point_id"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    n_err = int((df["status"] != "ok").sum())
+    if n_err:
+        say(f"{n_err} point(s) failed: " + "; ".join(f"{r.point_id}: {r.error}" for r in df[df.status != "ok"].itertuples())[:500])
+    return df
