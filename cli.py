@@ -80,8 +80,12 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--csv", is_flag=True, help="write CSV copies of every table")
 @click.option("--json", "as_json", is_flag=True, help="print the KPIs as JSON")
 @click.option("--no-ac", is_flag=True, help="skip the AC power-flow check")
+@click.option("--ac-engine", type=click.Choice(["pandapower", "power_grid_model"]), default=None,
+              help="AC power-flow engine; overrides ac_check.engine of the scenario")
+@click.option("--network-constraints", "network_constraints", type=click.Choice(["none", "linear"]), default=None,
+              help="'linear': voltage/thermal limits in the dispatch, closed loop with AC; overrides the scenario")
 @handle_errors
-def run(scenario, days, start, out, strategy, csv, as_json, no_ac):
+def run(scenario, days, start, out, strategy, csv, as_json, no_ac, ac_engine, network_constraints):
     """Optimise the dispatch of a scenario, check it with AC power flow and write a run folder."""
     from scenarios import load
     from vpp.pipeline import run as run_pipeline
@@ -90,6 +94,11 @@ def run(scenario, days, start, out, strategy, csv, as_json, no_ac):
     scn = load(scenario, days=days, start=start)
     if no_ac:
         scn = scn.model_copy(update={"ac_check": scn.ac_check.model_copy(update={"enabled": False})})
+    if ac_engine:
+        scn = scn.model_copy(update={"ac_check": scn.ac_check.model_copy(update={"engine": ac_engine})})
+    if network_constraints:
+        nc = scn.network_constraints.model_copy(update={"mode": network_constraints})
+        scn = scn.model_copy(update={"network_constraints": nc})
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-{strategy}"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
     result = run_pipeline(scn, strategy, out_dir=out_dir, csv=csv or scn.outputs.csv, progress=not as_json, log=log)
@@ -136,20 +145,180 @@ def scenarios(as_json):
 @main.command()
 @scenario_argument
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--hosting", is_flag=True,
+              help="hosting capacity per park (extra load / PV before a limit binds, capacity released by flexibility)")
 @handle_errors
-def network(scenario, as_json):
+def network(scenario, as_json, hosting):
     """Summarise the grid: buses, feeders, transformers, parks per feeder, base-case power flow."""
     from network_models import build_grid
     from network_models.summary import format_summary, summarise
     from scenarios import load
 
     scn = load(scenario)
+    if hosting:
+        from network_models.hosting import format_hosting, hosting_capacity
+
+        res = hosting_capacity(scn)
+        click.echo(json.dumps(res, indent=2, ensure_ascii=False, default=str) if as_json else format_hosting(res))
+        return
     grid = build_grid(scn)
     summary = summarise(grid, scn)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     else:
         click.echo(format_summary(summary))
+
+
+@main.command()
+@scenario_argument
+@click.option("--park", default=None, help="evaluate only this park (no district row)")
+@click.option("--durations", default=None, help="event durations [h], comma-separated [default: scenario capacity.durations_h, 0.5,1,2,4]")
+@click.option("--samples", type=int, default=None, help="sampled days K (seed + k); P50/P90 over them [default: 1]")
+@click.option("--day-type", type=click.Choice(["summer", "winter"]), default=None, help="a July or January working day [default: summer]")
+@click.option("--date", default=None, help="evaluate this date (YYYY-MM-DD) instead of the day type")
+@click.option("--notice-h", type=float, default=None, help="notice before the event [h] [default: 0.5]")
+@click.option("--jobs", type=int, default=None, help="worker processes [default: min(2, CPUs)]")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-capacity]")
+@click.option("--csv", is_flag=True, help="write CSV copies of the tables")
+@click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
+@handle_errors
+def capacity(scenario, park, durations, samples, day_type, date, notice_h, jobs, out, csv, as_json):
+    """Curtailable (down) and valley-filling (up) capacity per park and district, by duration and start hour."""
+    from vpp.capacity_study import format_summary, study
+
+    log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
+    res = study(scenario, park=park, durations=durations, samples=samples, day_type=day_type, date=date,
+                notice_h=notice_h, jobs=jobs, out=out, csv=csv, progress=not as_json, log=log)
+    if as_json:
+        click.echo(json.dumps({**res.meta, "summary": res.summary.to_dict(orient="records")}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_summary(res.summary, res.meta))
+        click.echo(f"\ncapacity folder: {res.out_dir}")
+
+
+@main.command()
+@scenario_argument
+@horizon_options
+@click.option("--event", "events", multiple=True, help="event id (repeatable) [default: every event of the dr section]")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-dr]; one sub-folder per event")
+@click.option("--csv", is_flag=True, help="write CSV copies of every table")
+@click.option("--json", "as_json", is_flag=True, help="print the settlement as JSON")
+@handle_errors
+def dr(scenario, days, start, events, out, csv, as_json):
+    """Simulate DR events: similar-day baseline, optimised response, settlement, rebound, net benefit."""
+    from scenarios import load
+    from vpp.dr.report import event_json, event_table, run_dr
+
+    scn = load(scenario, days=days, start=start)
+    out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-dr"
+    log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
+    done = run_dr(scn, list(events) or None, out_dir, csv=csv or scn.outputs.csv, log=log)
+    if as_json:
+        click.echo(json.dumps([event_json(r) for r, _ in done], indent=2, ensure_ascii=False, default=str))
+        return
+    for r, folder in done:
+        click.echo(event_table(r))
+        click.echo(f"folder: {folder}\n")
+
+
+@main.command()
+@scenario_argument
+@horizon_options
+@click.option("--vpp", "vpp_name", default=None, help="only this VPP [default: every VPP of the scenario]")
+@click.option("--instruction", "instructions", multiple=True, help="instruction id (repeatable) [default: all]")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-vpp]; one sub-folder per VPP")
+@click.option("--bids/--no-bids", default=True, show_default=True, help="bid curve")
+@click.option("--envelope/--no-envelope", default=True, show_default=True, help="flexibility envelope")
+@click.option("--admission/--no-admission", default=True, show_default=True, help="Hunan admission check and capability test")
+@click.option("--csv", is_flag=True, help="write CSV copies of every table")
+@click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
+@handle_errors
+def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope, admission, csv, as_json):
+    """Virtual power plant: joint response to grid instructions, settlement, bids, envelope, admission."""
+    from scenarios import load
+    from vpp.aggregator.report import vpp_json, vpp_text
+    from vpp.aggregator.run import aggregate as run_aggregate
+
+    scn = load(scenario, days=days, start=start)
+    out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-vpp"
+    log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
+    done = run_aggregate(scn, vpp_name=vpp_name, instruction_ids=list(instructions) or None, out_dir=out_dir,
+                         do_bids=bids, do_envelope=envelope, do_admission=admission, csv=csv or scn.outputs.csv, log=log)
+    if as_json:
+        click.echo(json.dumps([vpp_json(r) for r, _ in done], indent=2, ensure_ascii=False, default=str))
+        return
+    for r, folder in done:
+        click.echo(vpp_text(r))
+        click.echo(f"folder: {folder}\n")
+
+
+@main.command()
+@scenario_argument
+@click.option("--year", type=int, default=None, help="evaluate this calendar year from 1 January [default: the scenario's start]")
+@click.option("--days", type=click.IntRange(1, 366), default=None, help="number of days (quick runs) [default: the year or the scenario]")
+@click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True,
+              help="rolling daily windows with look-ahead, or one perfect-foresight solve")
+@click.option("--lookahead-h", type=float, default=24.0, show_default=True, help="look-ahead of each rolling window [h]")
+@click.option("--park", default=None, help="evaluate one park only")
+@click.option("--compare", is_flag=True, help="also solve the other horizon and report the rolling-vs-perfect gap")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-evaluate]")
+@click.option("--json", "as_json", is_flag=True, help="print the KPIs as JSON")
+@handle_errors
+def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, out, as_json):
+    """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid."""
+    from scenarios import load
+    from vpp.evaluate import evaluate as run_evaluate
+    from vpp.evaluate import summary_text
+
+    scn = load(scenario)
+    out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-evaluate"
+    log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
+    ev = run_evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
+                      out_dir=out_dir, progress=not as_json, log=log)
+    if as_json:
+        click.echo(json.dumps(json.loads((out_dir / "kpis.json").read_text()), indent=2, ensure_ascii=False))
+    else:
+        click.echo(summary_text(ev.kpis))
+        click.echo(f"\nrun folder: {out_dir}")
+
+
+@main.command()
+@scenario_argument
+@click.option("--param", "params", multiple=True, required=True,
+              help="TARGET.FIELD=start:stop:step or =v1,v2 (TARGET: asset, park.asset, kind or section); repeatable")
+@click.option("--samples", type=click.IntRange(1, 10000), default=1, show_default=True, help="Monte Carlo seeds per grid point")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786); 'sequential' runs in-process; default: local cluster")
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True, help="workers of the local cluster")
+@click.option("--days", type=click.IntRange(1, 366), default=None, help="days per evaluation [default: the scenario's]")
+@click.option("--year", type=int, default=None, help="evaluate this calendar year")
+@click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Parquet table [default: runs/<scenario>-sweep.parquet]")
+@handle_errors
+def sweep(scenario, params, samples, scheduler, workers, days, year, horizon, out):
+    """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table."""
+    from scenarios import load
+    from vpp.sweep import sweep as run_sweep
+
+    scn = load(scenario)
+    path = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-sweep.parquet"
+    df = run_sweep(scn, list(params), path, samples=samples, scheduler=scheduler, n_workers=workers,
+                   eval_kwargs={"days": days, "year": year, "horizon": horizon}, progress=True,
+                   log=lambda msg: click.echo(f"· {msg}", err=True))
+    cols = [c for c in ("point_id", "status", "npv_cny", "irr", "simple_payback_years", "savings_total_cny") if c in df]
+    click.echo(df[cols].to_string(index=False))
+    click.echo(f"\ntable: {path}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="HTML file [default: RUN_DIR/report.html]")
+@handle_errors
+def report(run_dir, out):
+    """Self-contained HTML report of a run / evaluate / capacity folder (plots embedded)."""
+    from vpp.report_html import write_report
+
+    path = write_report(Path(run_dir), Path(out) if out else None)
+    click.echo(f"report: {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

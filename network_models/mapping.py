@@ -7,7 +7,8 @@ Outside ``network_models`` the sign convention is *injection into the grid is po
 asset kind                          pandapower element  pandapower value
 ==================================  ==================  =====================================
 fixed_load, interruptible_load,     ``load``            ``p_mw = -p_inject_mw`` (consumption)
-ev_charging
+ev_charging, thermal_storage,
+shiftable_load
 pv                                  ``sgen``            ``p_mw = +p_inject_mw`` (generation)
 battery                             ``storage``         ``p_mw = -p_inject_mw`` (load
                                                         convention, positive = charging)
@@ -35,6 +36,8 @@ TABLE_OF_KIND = {
     "fixed_load": "load",
     "interruptible_load": "load",
     "ev_charging": "load",
+    "thermal_storage": "load",
+    "shiftable_load": "load",
     "pv": "sgen",
     "battery": "storage",
 }

@@ -187,10 +187,18 @@ class PV(AssetBase):
     azimuth_deg: Annotated[float, Field(ge=0, lt=360)] = 180.0
     annual_yield_kwh_per_kwp: Pos = Field(975.0, description="target AC yield (S_PVLIB_CALC+S_HN_TOOL, M)")
     curtailment_cost_cny_per_mwh: NonNeg = 0.0
+    s_max_mva: Pos | None = Field(
+        None, description="inverter apparent-power rating [MVA] for reactive control; default 1.1 × p_ac_max_mw "
+        "(string inverters' max apparent power, ASSUMPTION L)")
 
     @property
     def p_ac_max_mw(self) -> float:
         return self.p_mwp / self.dc_ac_ratio
+
+    @property
+    def s_rated_mva(self) -> float:
+        """Inverter apparent-power rating [MVA] (network constraints: p² + q² <= s²)."""
+        return self.s_max_mva if self.s_max_mva is not None else 1.1 * self.p_ac_max_mw
 
 
 class Battery(AssetBase):
@@ -206,6 +214,13 @@ class Battery(AssetBase):
     eta_charge: Annotated[float, Field(gt=0, le=1)] = 0.922
     eta_discharge: Annotated[float, Field(gt=0, le=1)] = 0.922
     degradation_cost_cny_per_mwh: NonNeg = Field(0.0, description="cost per MWh discharged (throughput)")
+    s_max_mva: Pos | None = Field(
+        None, description="converter (PCS) apparent-power rating [MVA] for reactive control; default p_max_mw (ASSUMPTION L)")
+
+    @property
+    def s_rated_mva(self) -> float:
+        """Converter apparent-power rating [MVA] (network constraints: p² + q² <= s²)."""
+        return self.s_max_mva if self.s_max_mva is not None else self.p_max_mw
 
     @model_validator(mode="after")
     def _soc(self) -> "Battery":
@@ -281,8 +296,10 @@ class InterruptibleLoad(AssetBase):
         return self
 
 
+from scenarios.flex_schema import ShiftableLoad, ThermalStorage  # noqa: E402  (flexible loads, own module)
+
 Asset = Annotated[
-    Union[FixedLoad, PV, Battery, EVCharging, InterruptibleLoad],
+    Union[FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad],
     Field(discriminator="kind"),
 ]
 
@@ -297,6 +314,8 @@ class Connection(Strict):
     p_import_max_mw: Pos | None = Field(None, description="default: n × Sn × 0.95")
     p_export_max_mw: NonNeg | None = Field(None, description="default: same as import")
     no_reverse_flow: bool = Field(False, description="防逆流: export forbidden")
+    pf_min: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        None, description="minimum power factor at the park bus, |Q| <= tan(acos pf_min)·|P| (network_constraints linear only)")
 
 
 class Park(Strict):
@@ -313,7 +332,21 @@ class Outputs(Strict):
 
 class ACCheck(Strict):
     enabled: bool = True
-    engine: Literal["pandapower"] = "pandapower"
+    engine: Literal["pandapower", "power_grid_model"] = Field(
+        "pandapower",
+        description="'pandapower': one Newton-Raphson per step (reference); 'power_grid_model': one "
+        "multi-threaded batch calculation of all steps (network_models/batch.py), same results to ~1e-9 pu, "
+        "~100x faster on long horizons",
+    )
+
+
+from scenarios.economics_schema import Economics  # noqa: E402  (needs Strict, defined above)
+
+
+from scenarios.dr_schema import DRConfig  # noqa: E402  (demand-response programmes and events)
+from scenarios.capacity_schema import CapacityStudy  # noqa: E402  (curtailable-capacity study defaults)
+from scenarios.network_schema import NetworkConstraints  # noqa: E402  (network-constrained dispatch)
+from scenarios.vpp_schema import VPP  # noqa: E402  (virtual power plants, `vpp aggregate`)
 
 
 class Scenario(Strict):
@@ -331,6 +364,12 @@ class Scenario(Strict):
     solver: Solver = Solver()
     ac_check: ACCheck = ACCheck()
     outputs: Outputs = Outputs()
+    economics: Economics = Economics()
+    dr: DRConfig | None = Field(None, description="demand-response programmes and events (`vpp dr`; ignored by `vpp run`)")
+    capacity: CapacityStudy = Field(default_factory=CapacityStudy, description="curtailable-capacity study defaults (`vpp capacity`)")
+    network_constraints: NetworkConstraints = Field(
+        default_factory=NetworkConstraints, description="grid limits in the dispatch (`vpp run --network-constraints`)")
+    vpps: list[VPP] = Field(default_factory=list, description="virtual power plants (`vpp aggregate`; ignored by `vpp run`)")
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Scenario":

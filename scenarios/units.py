@@ -45,6 +45,8 @@ def _scale(value: Any, factor: float) -> Any:
         return value * factor
     if isinstance(value, list):
         return [_scale(v, factor) for v in value]
+    if isinstance(value, dict):  # e.g. DR requested_kw: {park: kW}
+        return {k: _scale(v, factor) for k, v in value.items()}
     return value  # left for the schema to reject with its own message
 
 

@@ -7,6 +7,7 @@ Definitions (``dt_h`` = step length, sums over the horizon):
   CNY/MVA charge on the parks' transformer capacity, pro rata for the simulated days.
 * ``pv_self_consumption_share`` = (PV used − export) / PV used, ``pv_curtailment_share`` = curtailed /
   available.
+* ``load_mwh`` = energy drawn by the loads (fixed, interruptible after curtailment, thermal, shiftable).
 * ``co2_t`` = grid import [MWh] × emission factor [t/MWh] (``ef_kgco2_per_kwh`` is numerically t/MWh).
 * grid KPIs come from the AC power flow: extreme voltages of ≤ 20 kV buses, maximum loadings,
   counts of (step, element) violations, energy losses and non-converged steps.
@@ -22,6 +23,10 @@ import pandas as pd
 
 from optimization.results import DispatchResult
 from scenarios.schema import Scenario
+
+
+#: kinds whose energy is not "load" (generation, storage, EV charging are reported separately)
+NOT_LOADS = ("pv", "battery", "ev_charging")
 
 
 def capacity_charge_cny(scn: Scenario, capacity_mva: dict[str, float | None], index: pd.DatetimeIndex) -> dict[str, float]:
@@ -62,7 +67,7 @@ def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva:
         "asset_cost_cny": float(costs["asset_cost_cny"].sum()),
         "import_mwh": imp,
         "export_mwh": export,
-        "load_mwh": _sum(a, "fixed_load", "p_load_mw", dt_h) + _sum(a, "interruptible_load", "p_load_mw", dt_h),
+        "load_mwh": -float(a.loc[~a["kind"].isin(NOT_LOADS), "p_inject_mw"].sum()) * dt_h,
         "peak_import_mw": {r.park: float(r.peak_import_mw) for r in costs.itertuples()},
         "substation_peak_mw_dispatch": float(substation.max()),
         "pv_available_mwh": pv_avail,

@@ -88,6 +88,21 @@ def asset_inputs(scn: Scenario, profiles: Profiles) -> dict[str, list[AssetInput
     return out
 
 
+def export_price_for_model(profiles: Profiles) -> np.ndarray:
+    """Export price the LP sees [CNY/MWh]: ``min(export price, import price)`` at each step.
+
+    One meter cannot import and export in the same interval. The LP cost ``price * import -
+    export_price * export`` is convex in the net flow only where ``export_price <= price``; in steps
+    where the export price is above the import price (e.g. 0.35 CNY/kWh export against the 0.24 midday
+    valley) the LP would buy at the valley price and sell its own PV at the export price in the same
+    step. Capping the export price at the import price removes that arbitrage and keeps the model an LP;
+    the flows are netted per step in :func:`optimization.results.extract`. Export in such steps is
+    valued at the (lower) import price: a conservative estimate of the export revenue.
+    """
+    export = np.asarray(profiles.export_price_cny_per_mwh, dtype=float)
+    return np.minimum(export, profiles.prices["price_cny_per_mwh"].to_numpy(dtype=float))
+
+
 def model_data(scn: Scenario, profiles: Profiles, capacity_mva: dict[str, float | None]) -> ModelData:
     """Plain optimisation inputs from a scenario and its profiles."""
     demand = scn.tariff.demand_charge_cny_per_mw_month if scn.tariff.billing == "two_part_demand" else 0.0
@@ -95,7 +110,7 @@ def model_data(scn: Scenario, profiles: Profiles, capacity_mva: dict[str, float 
         index=profiles.index,
         dt_h=profiles.dt_h,
         price_cny_per_mwh=profiles.prices["price_cny_per_mwh"].to_numpy(dtype=float),
-        export_price_cny_per_mwh=np.asarray(profiles.export_price_cny_per_mwh, dtype=float),
+        export_price_cny_per_mwh=export_price_for_model(profiles),
         month=np.asarray(profiles.month, dtype=str),
         demand_charge_cny_per_mw_month=demand,
         parks=park_inputs(scn, capacity_mva),
@@ -124,8 +139,11 @@ def dispatch(prep: Prepared, strategy: str = "optimised") -> DispatchResult:
 
 
 def ac_check(prep: Prepared, res: DispatchResult, progress: bool = False):
-    """AC power flow of every step of a dispatch (pandapower)."""
-    return run_timeseries(prep.grid, prep.elements, res.p_inject_wide(), res.q_inject_wide(), progress=progress)
+    """AC power flow of every step of a dispatch (engine: ``scenario.ac_check.engine``)."""
+    engine = run_timeseries
+    if prep.scenario.ac_check.engine == "power_grid_model":
+        from network_models.batch import run_timeseries_batch as engine
+    return engine(prep.grid, prep.elements, res.p_inject_wide(), res.q_inject_wide(), progress=progress)
 
 
 def run(
@@ -143,10 +161,20 @@ def run(
     say(f"profiles and network for '{scn.name}' ({scn.horizon.days} day(s) from {scn.horizon.start})")
     prep = prepare(scn)
     say(f"dispatch ({strategy})")
-    res = dispatch(prep, strategy)
+    constrained = None
+    if scn.network_constraints.mode == "linear" and strategy == "optimised":
+        from vpp.closed_loop import run_constrained  # network-constrained dispatch (closed loop with AC)
+
+        constrained = run_constrained(prep, strategy, log=say)
+        res = constrained.dispatch
+        res.timings_s = {"network_constrained_" + k: v for k, v in constrained.timings_s.items()}
+    else:
+        res = dispatch(prep, strategy)
     ac = None
     t_ac = 0.0
-    if scn.ac_check.enabled:
+    if constrained is not None and scn.ac_check.enabled:
+        ac = constrained.ac  # the closed loop's last AC power flow of this very dispatch
+    elif scn.ac_check.enabled:
         say(f"AC power flow of {len(prep.profiles.index)} steps")
         t0 = time.perf_counter()
         ac = ac_check(prep, res, progress=progress)
@@ -155,6 +183,8 @@ def run(
     if ac is not None:
         kpis.update(grid_kpis(ac, prep.profiles.dt_h))
     kpis["solver"] = res.solve.as_dict() if res.solve else None
+    if constrained is not None:
+        kpis["network_constraints"] = constrained.kpis()
     timings = {**prep.timings_s, **res.timings_s, "ac_check_s": t_ac}
     result = RunResult(scn, prep, res, ac, kpis, timings)
     if out_dir is not None:

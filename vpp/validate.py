@@ -1,6 +1,6 @@
 """Checks beyond the schema: everything that needs the network or the profiles.
 
-Collects all problems (unknown buses and std types, infeasible explicit EV sessions, ...) and raises
+Collects all problems (unknown buses and std types, infeasible explicit EV sessions, DR events that\nname unknown parks or overlap, ...) and raises
 one :class:`~vpp.errors.ScenarioError` listing them.
 """
 
@@ -22,5 +22,14 @@ def check(scn: Scenario, source: str = "<scenario>") -> None:
         build_profiles(scn)
     except ScenarioError as exc:
         problems.extend(exc.problems)
+    if scn.dr is not None:
+        from vpp.dr.checks import dr_problems
+
+        # the event days are checked against the horizon by `vpp dr`, which may move the horizon
+        problems.extend(dr_problems(scn, check_horizon=False))
+    if scn.vpps:
+        from vpp.aggregator.checks import vpp_problems
+
+        problems.extend(vpp_problems(scn))
     if problems:
         raise ScenarioError(source, problems)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from scenarios.flex_schema import ThermalStorage
 from scenarios.schema import EVCharging, FixedLoad, InterruptibleLoad, PV, Scenario
 from vpp.errors import Problem, ScenarioError
 from vpp.tariffs import energy_price, export_price, month_keys
@@ -73,6 +74,8 @@ def build_profiles(scn: Scenario, index: pd.DatetimeIndex | None = None) -> Prof
             prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, rng, a.noise_std_pu, a.weekend_factor)
         elif isinstance(a, InterruptibleLoad):
             prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, rng, a.noise_std_pu)
+        elif isinstance(a, ThermalStorage):  # nominal consumption that holds the set-point
+            prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, rng, a.noise_std_pu, a.weekend_factor)
         elif isinstance(a, EVCharging):
             s = ev_sessions(a, index, rng)
             prof.ev_sessions[a.name] = s
