@@ -321,5 +321,17 @@ def report(run_dir, out):
     click.echo(f"report: {path}")
 
 
+def entry() -> None:
+    """Console entry point: click's own usage errors (missing file, bad option) also exit with 1."""
+    try:
+        main(standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted")
+    except click.exceptions.ClickException as exc:
+        _fail(exc.format_message())
+    except SystemExit:
+        raise
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

@@ -41,6 +41,9 @@ class ModelData:
     demand_charge_cny_per_mw_month: float
     parks: list[ParkInput]
     assets: dict[str, list[AssetInput]] = field(default_factory=dict)
+    # opt-in sizing (``vpp evaluate --size``): asset name -> {size key: (lo, hi)}, keys ``pv_mwp`` (PV) or
+    # ``battery_e_mwh`` and ``battery_p_mw`` (battery); the block then makes the size a variable
+    sizing: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
     @property
     def n_t(self) -> int:

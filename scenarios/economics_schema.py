@@ -18,22 +18,37 @@ Rate = Annotated[float, Field(ge=-0.5, le=1.0)]
 
 
 class SizeBounds(Strict):
-    """Bounds of the sizing variables of ``vpp evaluate --size`` (per asset, the same for every asset)."""
+    """Bounds of the sizing variables of ``vpp evaluate --size`` (per sized asset, the same for every asset).
 
-    pv_mwp_min: NonNeg = Field(0.0, description="lowest PV size [MWp]")
-    pv_mwp_max: NonNeg = Field(5.0, description="highest PV size [MWp] (roof area limit)")
-    battery_e_mwh_min: NonNeg = Field(0.0, description="lowest battery energy [MWh]")
-    battery_e_mwh_max: NonNeg = Field(8.0, description="highest battery energy [MWh]")
-    battery_p_mw_min: NonNeg = Field(0.0, description="lowest battery power [MW]")
-    battery_p_mw_max: NonNeg = Field(4.0, description="highest battery power [MW]")
+    Names end in their unit, so scenario files may use kilo-units (``pv_max_kwp: 3000``,
+    ``battery_e_max_kwh: 4000``, ``battery_p_max_kw: 2000``). An upper bound left at ``None`` is twice the
+    asset's size in the scenario (ASSUMPTION: the roof / plant room of the scenario's design takes at most
+    double the designed size); set it explicitly when the roof area is known.
+    """
+
+    pv_min_mwp: NonNeg = Field(0.0, description="lowest PV size [MWp]")
+    pv_max_mwp: NonNeg | None = Field(None, description="highest PV size [MWp] (roof area); default 2 × the scenario's p_mwp")
+    battery_e_min_mwh: NonNeg = Field(0.0, description="lowest battery energy [MWh]")
+    battery_e_max_mwh: NonNeg | None = Field(None, description="highest battery energy [MWh]; default 2 × the scenario's e_max_mwh")
+    battery_p_min_mw: NonNeg = Field(0.0, description="lowest battery power [MW]")
+    battery_p_max_mw: NonNeg | None = Field(None, description="highest battery power [MW]; default 2 × the scenario's p_max_mw")
 
     @model_validator(mode="after")
     def _order(self) -> "SizeBounds":
-        for k in ("pv_mwp", "battery_e_mwh", "battery_p_mw"):
-            lo, hi = getattr(self, f"{k}_min"), getattr(self, f"{k}_max")
-            if lo > hi:
-                raise ValueError(f"{k}_min {lo} is above {k}_max {hi}")
+        for lo_k, hi_k in (("pv_min_mwp", "pv_max_mwp"), ("battery_e_min_mwh", "battery_e_max_mwh"),
+                           ("battery_p_min_mw", "battery_p_max_mw")):
+            lo, hi = getattr(self, lo_k), getattr(self, hi_k)
+            if hi is not None and lo > hi:
+                raise ValueError(f"{lo_k} {lo} is above {hi_k} {hi}")
         return self
+
+    def bounds(self, key: str, scenario_size: float) -> tuple[float, float]:
+        """``(lo, hi)`` of ``key`` in ``pv_mwp | battery_e_mwh | battery_p_mw`` for an asset of ``scenario_size``."""
+        unit = {"pv_mwp": ("pv", "mwp"), "battery_e_mwh": ("battery_e", "mwh"), "battery_p_mw": ("battery_p", "mw")}[key]
+        lo = getattr(self, f"{unit[0]}_min_{unit[1]}")
+        hi = getattr(self, f"{unit[0]}_max_{unit[1]}")
+        hi = 2.0 * scenario_size if hi is None else hi
+        return lo, max(lo, hi)
 
 
 class Economics(Strict):
@@ -47,6 +62,10 @@ class Economics(Strict):
     pv_capex_cny_per_w: NonNeg = Field(3.0, description="C&I rooftop PV installed, 3.0 CNY/W (ASSUMPTION L; S_HN_TOOL 3.8)")
     battery_capex_cny_per_wh: NonNeg = Field(
         0.9, description="C&I behind-the-meter BESS installed, 0.9 CNY/Wh (ASSUMPTION L; utility tender 0.4646 S_BESS_CEEC_2025 H)"
+    )
+    battery_power_capex_cny_per_w: NonNeg = Field(
+        0.0, description="power-related (PCS) part of the battery capex per W of converter power; 0 by default because "
+        "the 0.9 CNY/Wh C&I installed price includes the PCS at the usual 0.5C (ASSUMPTION L)"
     )
     charger_capex_cny_per_kw: NonNeg = Field(800.0, description="AC/DC charger installed, 800 CNY/kW (ASSUMPTION L)")
     pv_om_cny_per_w_year: NonNeg = Field(0.045, description="PV O&M 0.04-0.05 CNY/W·yr (ASSUMPTION L)")

@@ -89,6 +89,25 @@ def crf(rate: float, years: int) -> float:
     return rate * g / (g - 1.0)
 
 
+def annualised_cost_per_unit(econ) -> dict[str, float]:
+    """Yearly cost of one unit of size [CNY/yr] used by the sizing LP (``vpp evaluate --size``).
+
+    ``CRF(r, N) × capex per unit + O&M per unit per year`` with ``CRF = r(1+r)^N / ((1+r)^N − 1)``:
+
+    * ``pv_mwp``: ``1e6 × (CRF × pv_capex_cny_per_w + pv_om_cny_per_w_year)`` per MWp;
+    * ``battery_e_mwh``: ``1e6 × battery_capex_cny_per_wh × (CRF + battery_om_share_of_capex)`` per MWh;
+    * ``battery_p_mw``: ``1e6 × battery_power_capex_cny_per_w × (CRF + battery_om_share_of_capex)`` per MW.
+
+    Battery replacements and PV degradation are not in the LP (they are in the cash flow of the result).
+    """
+    c = crf(econ.discount_rate, econ.lifetime_years)
+    return {
+        "pv_mwp": 1e6 * (c * econ.pv_capex_cny_per_w + econ.pv_om_cny_per_w_year),
+        "battery_e_mwh": 1e6 * econ.battery_capex_cny_per_wh * (c + econ.battery_om_share_of_capex),
+        "battery_p_mw": 1e6 * econ.battery_power_capex_cny_per_w * (c + econ.battery_om_share_of_capex),
+    }
+
+
 @dataclass
 class ProjectSizes:
     """What is invested in: PV [MWp], battery energy [MWh] and power [MW], chargers [MW]."""
@@ -100,10 +119,14 @@ class ProjectSizes:
 
 
 def capex_cny(econ, sizes: ProjectSizes) -> dict[str, float]:
-    """Year-0 investment per part [CNY]: ``MWp × 1e6 W/MW × CNY/W`` etc."""
+    """Year-0 investment per part [CNY]: ``MWp × 1e6 W/MW × CNY/W`` etc.
+
+    Battery: ``E [MWh] × 1e6 × CNY/Wh + P [MW] × 1e6 × CNY/W`` (power part 0 by default).
+    """
     return {
         "pv": sizes.pv_mwp * 1e6 * econ.pv_capex_cny_per_w,
-        "battery": sizes.battery_e_mwh * 1e6 * econ.battery_capex_cny_per_wh,
+        "battery": sizes.battery_e_mwh * 1e6 * econ.battery_capex_cny_per_wh
+        + sizes.battery_p_mw * 1e6 * getattr(econ, "battery_power_capex_cny_per_w", 0.0),
         "chargers": sizes.charger_mw * 1e3 * econ.charger_capex_cny_per_kw,
     }
 

@@ -13,7 +13,11 @@ Bill of each run per park [CNY]: ``energy = sum price·import·dt``, ``export = 
 Savings split (baseline B − project P, summing exactly to the total saving):
 ``demand_charge = D_B − D_P``; ``export = X_P − X_B``; ``pv_self_consumption = sum price·(PV − export)⁺·dt``
 (PV used on site valued at the import price); ``energy_arbitrage = (E_B − E_P) − pv_self_consumption``
-(battery, EV and load shifting); ``asset_costs = A_B − A_P``; ``dr_revenue = 0`` (no DR events modelled here).
+(battery, EV and load shifting); ``asset_costs = A_B − A_P``; ``dr_revenue`` = net benefit of the scenario's
+DR events in the period (:mod:`vpp.evaluate_dr`, on top of the bill difference, not annualised).
+
+``size=('pv', 'battery')`` first chooses the sizes with one perfect-foresight LP over the period
+(:mod:`vpp.sizing`) and then evaluates the project with the chosen sizes.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ class Evaluation:
     daily: pd.DataFrame
     perfect: Schedule | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
+    sizing: Any = None  # vpp.sizing.SizingResult with --size
+    dr: dict[str, Any] | None = None  # vpp.evaluate_dr.dr_revenue
 
 
 def year_scenario(scn: Scenario, year: int | None, days: int | None) -> Scenario:
@@ -199,7 +205,7 @@ def savings_split(proj: Schedule, base: Schedule, dt_h: float) -> dict[str, floa
         "demand_charge": float(B.demand_charge_cny - P.demand_charge_cny),
         "pv_self_consumption": pv_self,
         "export": float(P.export_revenue_cny - B.export_revenue_cny),
-        "dr_revenue": 0.0,
+        "dr_revenue": 0.0,  # set by evaluate() from the DR events of the period
         "asset_costs": float(B.asset_cost_cny - P.asset_cost_cny),
     }
 
@@ -266,11 +272,14 @@ def evaluate(
     out_dir: str | Path | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
+    size: str | tuple[str, ...] | None = None,
+    dr: bool = True,
 ) -> Evaluation:
     """Evaluate project vs baseline over a year (or ``days``) and write the run folder (optional).
 
     ``compare=True`` also solves the other horizon mode and reports the gap
-    ``(cost_rolling − cost_perfect) / |cost_perfect|``.
+    ``(cost_rolling − cost_perfect) / |cost_perfect|``. ``size`` (``'pv,battery'``) sizes those assets
+    first (:mod:`vpp.sizing`); ``dr=False`` skips the DR events (:mod:`vpp.evaluate_dr`).
     """
     if horizon not in HORIZONS:
         raise VppError(f"unknown horizon '{horizon}' (choose from {', '.join(HORIZONS)})")
@@ -284,6 +293,15 @@ def evaluate(
             raise VppError(f"--park '{park}' is not in the scenario (parks: {', '.join(names)})")
         scn = scn.model_copy(update={"parks": [p for p in scn.parks if p.name == park]})
     scn = year_scenario(scn, year, days)
+    sizing = None
+    if size:
+        from vpp.sizing import parse_size, size_project
+
+        kinds = parse_size(size) if isinstance(size, str) else tuple(size)
+        t0 = time.perf_counter()
+        sizing = size_project(scn, kinds, extended_data(scn, 0.0)[0], scn.horizon.days, log=say)
+        scn = sizing.scenario
+        say(f"sizing done in {time.perf_counter() - t0:.1f} s")
     base_scn = baseline_scenario(scn)
     n_days = scn.horizon.days
     bar = None
@@ -305,6 +323,13 @@ def evaluate(
     t0 = time.perf_counter()
     base = _rolling(base_scn, 0.0, True, tick)
     timings["baseline_s"] = time.perf_counter() - t0
+    dr_res = None
+    if dr and scn.dr is not None:
+        from vpp.evaluate_dr import dr_revenue
+
+        t0 = time.perf_counter()
+        dr_res = dr_revenue(scn, log=say)
+        timings["dr_s"] = time.perf_counter() - t0
     other = None
     if compare:
         t0 = time.perf_counter()
@@ -319,6 +344,8 @@ def evaluate(
     index = pd.DatetimeIndex(proj.parks["time"].unique())
     cap_charge = sum(capacity_charge_cny(scn, cap_mva, index).values())
     split = savings_split(proj, base, dt_h)
+    if dr_res is not None:
+        split["dr_revenue"] = dr_res["net_benefit_cny"]
     sizes = project_sizes(scn)
     # scale to a year when fewer days were simulated (economics are per year): energy-type parts by
     # 365 / days, the demand charge (monthly) by 12 / months touched
@@ -327,7 +354,8 @@ def evaluate(
     scale_m = 12.0 / n_months if n_days < 365 else 1.0
     pv_mwh = _kind_sum(proj.assets, "pv", "p_inject_mw") * dt_h
     dis_mwh = _kind_sum(proj.assets, "battery", "p_discharge_mw") * dt_h
-    annual = {k: v * (scale_m if k == "demand_charge" else scale) for k, v in split.items()}
+    # DR revenue is per listed event, not a daily rate: not annualised
+    annual = {k: v * (scale_m if k == "demand_charge" else 1.0 if k == "dr_revenue" else scale) for k, v in split.items()}
     econ_k, cf = ec.summary(scn.economics, sizes, annual, pv_mwh * scale, dis_mwh * scale)
     net_imp = {n: float(s.parks["p_net_import_mw"].sum() * dt_h) for n, s in (("project", proj), ("baseline", base))}
     avoided = net_imp["baseline"] - net_imp["project"]
@@ -337,7 +365,10 @@ def evaluate(
         "project": {**_totals(proj), "capacity_charge_cny": cap_charge},
         "baseline": {**_totals(base), "capacity_charge_cny": cap_charge},
         "savings_cny": split, "savings_total_cny": float(sum(split.values())),
-        "dr_revenue_note": "no DR events in the evaluation (vpp/dr not used): dr_revenue = 0",
+        "dr_revenue_note": ("net benefit of the DR events in the period (vpp.evaluate_dr), not annualised"
+                            if dr_res is not None else "no DR section (or dr=False): dr_revenue = 0"),
+        "dr": dr_res,
+        "sizing": sizing.as_dict() if sizing is not None else None,
         "pv_used_mwh": pv_mwh, "battery_discharged_mwh": dis_mwh,
         "battery_cycles": dis_mwh / sizes.battery_e_mwh if sizes.battery_e_mwh > 0 else None,
         "net_import_mwh": net_imp,
@@ -359,7 +390,7 @@ def evaluate(
             }
     timings["total_s"] = time.perf_counter() - t_start
     kpis["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-    ev = Evaluation(scn, horizon, proj, base, kpis, cf, daily_table(proj, base, dt_h), other, timings)
+    ev = Evaluation(scn, horizon, proj, base, kpis, cf, daily_table(proj, base, dt_h), other, timings, sizing, dr_res)
     if out_dir is not None:
         from vpp.evaluate_outputs import write_evaluation
 
@@ -393,6 +424,20 @@ def summary_text(k: dict[str, Any]) -> str:
         f"  substation peak project / baseline [MW]  {k['grid']['project']['substation_peak_mw']:.3f} / "
         f"{k['grid']['baseline']['substation_peak_mw']:.3f}",
     ]
+    if k.get("dr"):
+        d = k["dr"]
+        lines.append(f"  DR events {d['n_events']}: payment {f(d['payment_cny'])} + capacity {f(d['capacity_payment_cny'])}"
+                     f" − penalty {f(d['penalty_cny'])} − extra dispatch cost {f(d['delta_cost_cny'])}"
+                     f" = net {f(d['net_benefit_cny'])} CNY")
+    if k.get("sizing"):
+        sz = k["sizing"]
+        unit = {"pv_mwp": "kWp", "battery_e_mwh": "kWh", "battery_p_mw": "kW"}
+        lines.append(f"  sizing ({', '.join(sz['kinds'])}, perfect foresight over the period), "
+                     f"annualised capex + O&M {f(sz['annualised_capex_cny_per_year'])} CNY/yr")
+        for r in sz["assets"]:
+            lines.append(f"    {r['asset']:<20} {r['size_kilo']:>10,.0f} {unit[r['quantity']]:<4}"
+                         f" (bounds {r['lo'] * 1e3:,.0f}-{r['hi'] * 1e3:,.0f}; scenario {r['scenario_size'] * 1e3:,.0f})")
+        lines.extend(f"    note: {n}" for n in sz["notes"])
     if "rolling_vs_perfect" in k:
         g = k["rolling_vs_perfect"]
         lines.append(f"  rolling vs perfect [CNY]        {f(g['rolling_cost_cny'])} vs {f(g['perfect_cost_cny'])} (gap {g['gap']:+.2%})")

@@ -13,6 +13,8 @@ Layout of ``<out>/``::
     cash_flow.parquet          year 0..N cash flow [CNY]
     windows.parquet            per rolling window: build/update/Pyomo/HiGHS/extract times [s]
     battery_boundaries.parquet battery energy [MWh] at each window boundary (rolling)
+    sizing.parquet             --size: chosen size per asset and quantity (MWp/MWh/MW and kWp/kWh/kW), cost
+    dr_events.parquet          DR events of the period: payment, penalty, cost change, net benefit per park
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ def write_evaluation(ev, out_dir: Path) -> Path:
         _table(ev.cash_flow, tmp, "cash_flow", False)
         if ev.project.windows is not None:
             _table(ev.project.windows, tmp, "windows", False)
+        if getattr(ev, "sizing", None) is not None:
+            _table(ev.sizing.table, tmp, "sizing", False)
+        if getattr(ev, "dr", None) and ev.dr["events"]:
+            _table(pd.DataFrame(ev.dr["events"]), tmp, "dr_events", False)
         if ev.project.e_boundary_mwh is not None and len(ev.project.e_boundary_mwh):
             _table(ev.project.e_boundary_mwh, tmp, "battery_boundaries", False)
         if out_dir.exists():

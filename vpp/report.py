@@ -59,6 +59,14 @@ def kpi_table(k: dict[str, Any]) -> str:
         lines.append("peak import per park [MW]")
         for park, v in peaks.items():
             lines.append(f"  {park:<28} {v:,.3f}")
+    nc = k.get("network_constraints") or {}
+    if nc.get("mode") not in (None, "none"):
+        lines.append("-" * 52)
+        lines.append(f"network constraints ({nc['mode']}): {nc.get('rounds')} round(s) of linearise → solve → AC")
+        lines.append(f"  {'AC violations before / after':<28} {nc.get('violations_unconstrained')} / {nc.get('remaining_violations')}")
+        lines.append(f"  {'cost without / with grid':<28} {_fmt(nc.get('cost_unconstrained_cny'))} / "
+                     f"{_fmt(nc.get('cost_constrained_cny'))} CNY")
+        lines.append(f"  {'cost of respecting the grid':<28} {_fmt(nc.get('cost_of_grid_cny'), 'CNY')}")
     s = k.get("solver") or {}
     if s:
         lines.append("-" * 52)

@@ -165,3 +165,10 @@ def test_console_script_no_traceback_without_debug(tmp_path):
     assert p.stderr.strip().count("\n") == 0
     p = subprocess.run([sys.executable, "-m", "cli", "--debug", "run", str(bad)], capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 1 and "Traceback" in p.stderr
+
+
+def test_usage_errors_exit_1_with_one_line(tmp_path):
+    for args in (["report", str(tmp_path / "nowhere")], ["run", str(SINGLE), "--bogus"]):
+        p = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=tmp_path)
+        assert p.returncode == 1, args
+        assert p.stderr.startswith("error: ") and p.stderr.strip().count("\n") == 0, p.stderr

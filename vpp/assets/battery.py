@@ -13,6 +13,12 @@ stored energy ``e_mwh[a,k]`` at the boundaries ``k = 0..T`` (``k`` = start of st
   ``p_max (1 - eta_c eta_d) / (1 + eta_c eta_d)`` (≈ 8 % of p_max at 0.85 round trip)
 * injection: ``p_discharge - p_charge``; cost: ``degradation_cost_cny_per_mwh * sum p_discharge * dt_h``
 
+Sizing (opt-in, ``data.sizing[a] = {"battery_e_mwh": (lo, hi), "battery_p_mw": (lo, hi)}``, ``vpp evaluate
+--size battery``): energy ``size_e_mwh[a] = E`` and power ``size_p_mw[a] = P`` are variables in their bounds,
+and the constant limits become constraints: ``p_charge, p_discharge <= P``, ``p_charge + p_discharge <= P``,
+``soc_min·E <= e[k] <= soc_max·E``, ``e[0] = soc_init·E``, ``e[T] >= soc_end·E`` (capex term in
+:mod:`vpp.sizing`). Only for a single solve (no rolling ``update``).
+
 Baseline: idle (both powers fixed at 0, end condition dropped).
 """
 
@@ -34,18 +40,32 @@ class BatteryBlock(AssetBlock):
         b.A = pyo.Set(initialize=self.names, ordered=True)
         b.T = pyo.RangeSet(0, n_t - 1)
         b.K = pyo.RangeSet(0, n_t)
-        pmax = lambda b, a, t: (0.0, spec[a].p_max_mw)  # noqa: E731
+        sizing = getattr(self.data, "sizing", {})
+        self.sized = [a for a in self.names if "battery_e_mwh" in sizing.get(a, {})]
+        sized = set(self.sized)
+        pmax = lambda b, a, t: (0.0, None if a in sized else spec[a].p_max_mw)  # noqa: E731
         b.p_charge_mw = pyo.Var(b.A, b.T, bounds=pmax)
         b.p_discharge_mw = pyo.Var(b.A, b.T, bounds=pmax)
         b.e_mwh = pyo.Var(
-            b.A, b.K, bounds=lambda b, a, k: (spec[a].soc_min * spec[a].e_max_mwh, spec[a].soc_max * spec[a].e_max_mwh)
+            b.A, b.K, bounds=lambda b, a, k: (0.0, None) if a in sized
+            else (spec[a].soc_min * spec[a].e_max_mwh, spec[a].soc_max * spec[a].e_max_mwh)
         )
+        if self.sized:
+            b.S = pyo.Set(initialize=self.sized, ordered=True)
+            b.size_e_mwh = pyo.Var(b.S, bounds=lambda b, a: sizing[a]["battery_e_mwh"])
+            b.size_p_mw = pyo.Var(b.S, bounds=lambda b, a: sizing[a]["battery_p_mw"])
+            b.sized_charge = pyo.Constraint(b.S, b.T, rule=lambda b, a, t: b.p_charge_mw[a, t] <= b.size_p_mw[a])
+            b.sized_discharge = pyo.Constraint(b.S, b.T, rule=lambda b, a, t: b.p_discharge_mw[a, t] <= b.size_p_mw[a])
+            b.sized_e_min = pyo.Constraint(b.S, b.K, rule=lambda b, a, k: b.e_mwh[a, k] >= spec[a].soc_min * b.size_e_mwh[a])
+            b.sized_e_max = pyo.Constraint(b.S, b.K, rule=lambda b, a, k: b.e_mwh[a, k] <= spec[a].soc_max * b.size_e_mwh[a])
         # initial energy [MWh]: soc_init * e_max, or the state carried from the previous rolling window
         b.e_init_mwh = pyo.Param(
             b.A, mutable=True,
             initialize=lambda b, a: self.by_name[a].profile.get("e_init_mwh", spec[a].soc_init * spec[a].e_max_mwh),
         )
-        b.e_init = pyo.Constraint(b.A, rule=lambda b, a: b.e_mwh[a, 0] == b.e_init_mwh[a])
+        b.e_init = pyo.Constraint(
+            b.A, rule=lambda b, a: b.e_mwh[a, 0] == (spec[a].soc_init * b.size_e_mwh[a] if a in sized else b.e_init_mwh[a])
+        )
         b.dynamics = pyo.Constraint(
             b.A,
             b.T,
@@ -54,12 +74,14 @@ class BatteryBlock(AssetBlock):
             + (spec[a].eta_charge * b.p_charge_mw[a, t] - b.p_discharge_mw[a, t] / spec[a].eta_discharge) * dt,
         )
         b.converter = pyo.Constraint(
-            b.A, b.T, rule=lambda b, a, t: b.p_charge_mw[a, t] + b.p_discharge_mw[a, t] <= spec[a].p_max_mw
+            b.A, b.T, rule=lambda b, a, t: b.p_charge_mw[a, t] + b.p_discharge_mw[a, t]
+            <= (b.size_p_mw[a] if a in sized else spec[a].p_max_mw)
         )
         b.e_end = pyo.Constraint(
             b.A,
             rule=lambda b, a: b.e_mwh[a, n_t]
-            >= (spec[a].soc_end if spec[a].soc_end is not None else spec[a].soc_init) * spec[a].e_max_mwh,
+            >= (spec[a].soc_end if spec[a].soc_end is not None else spec[a].soc_init)
+            * (b.size_e_mwh[a] if a in sized else spec[a].e_max_mwh),
         )
 
     def injection_mw(self, b, asset, t):
@@ -74,6 +96,8 @@ class BatteryBlock(AssetBlock):
 
     def injection_range(self, asset):
         p = self.by_name[asset].spec.p_max_mw
+        if asset in getattr(self, "sized", []):
+            p = self.data.sizing[asset]["battery_p_mw"][1]
         return np.full(self.data.n_t, -p), np.full(self.data.n_t, p)
 
     def cost_cny(self, b):
@@ -99,7 +123,10 @@ class BatteryBlock(AssetBlock):
         dis = self.values(b.p_discharge_mw, self.names, n_t)
         e_all = b.e_mwh.extract_values()
         e_end = np.array([[e_all[(a, k + 1)] for k in range(n_t)] for a in self.names])
-        e_max = np.array([self.by_name[a].spec.e_max_mwh for a in self.names])[:, None]
+        sized = getattr(self, "sized", [])
+        e_max = np.array([float(pyo.value(b.size_e_mwh[a])) if a in sized else self.by_name[a].spec.e_max_mwh
+                          for a in self.names])[:, None]
+        e_max = np.where(e_max > 1e-12, e_max, np.nan)  # SOC undefined for a sized-to-zero battery
         rate = np.array([self.by_name[a].spec.degradation_cost_cny_per_mwh for a in self.names])[:, None]
         return self.frame(
             self.names, n_t, p_inject_mw=dis - ch, q_inject_mvar=np.zeros_like(ch), p_charge_mw=ch,
