@@ -17,8 +17,6 @@ Folder ``<out>/<vpp>/``::
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -177,15 +175,10 @@ def plot_delivery(ir, path: Path) -> None:
 def write_vpp(r, scn, out_dir: Path, csv: bool = False) -> Path:
     """Write one VPP's folder atomically (hidden sibling first, renamed into place)."""
     from scenarios.loader import dump
-    from vpp.outputs import _table, write_json
+    from vpp.outputs import _table, atomic_folder, write_json
 
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_folder(out_dir) as tmp:
         (tmp / "scenario_resolved.yaml").write_text(dump(scn), encoding="utf-8")
         for ir in r.instructions:
             i = ir.request.id
@@ -202,14 +195,4 @@ def write_vpp(r, scn, out_dir: Path, csv: bool = False) -> Path:
             _table(r.envelope, tmp, "envelope", csv)
             plot_envelope(r, tmp / "envelope.png")
         write_json(tmp / "vpp.json", vpp_json(r))
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
