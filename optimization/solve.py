@@ -88,6 +88,7 @@ class Solver:
         self.time_limit_s = time_limit_s
         self.mip_rel_gap = mip_rel_gap
         self.threads = threads
+        self._size: tuple[int, int] | None = None
 
     def solve(self) -> SolveInfo:
         t0 = time.perf_counter()
@@ -123,9 +124,12 @@ class Solver:
         gap = None
         if res.objective_bound is not None and obj != 0:
             gap = abs(obj - float(res.objective_bound)) / max(1.0, abs(obj))
-        n_var = sum(1 for _ in self.dm.m.component_data_objects(pyo.Var, descend_into=True))
-        n_con = sum(1 for _ in self.dm.m.component_data_objects(pyo.Constraint, active=True, descend_into=True))
-        return SolveInfo(tc.name, obj, gap, wall, n_var, n_con)
+        if self._size is None:  # counted once: re-solves change values and bounds, not the structure
+            self._size = (
+                sum(1 for _ in self.dm.m.component_data_objects(pyo.Var, descend_into=True)),
+                sum(1 for _ in self.dm.m.component_data_objects(pyo.Constraint, active=True, descend_into=True)),
+            )
+        return SolveInfo(tc.name, obj, gap, wall, *self._size)
 
 
 def solve(dm: DispatchModel, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4) -> SolveInfo:
