@@ -261,10 +261,12 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
 @click.option("--lookahead-h", type=float, default=24.0, show_default=True, help="look-ahead of each rolling window [h]")
 @click.option("--park", default=None, help="evaluate one park only")
 @click.option("--compare", is_flag=True, help="also solve the other horizon and report the rolling-vs-perfect gap")
+@click.option("--size", "size", default=None, help="size these kinds first (pv, battery, or pv,battery) with annualised capex")
+@click.option("--no-dr", "no_dr", is_flag=True, help="leave out the DR events of the scenario's dr section")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-evaluate]")
 @click.option("--json", "as_json", is_flag=True, help="print the KPIs as JSON")
 @handle_errors
-def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, out, as_json):
+def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no_dr, out, as_json):
     """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid."""
     from scenarios import load
     from vpp.evaluate import evaluate as run_evaluate
@@ -274,7 +276,7 @@ def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, out, as_
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-evaluate"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
     ev = run_evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
-                      out_dir=out_dir, progress=not as_json, log=log)
+                      out_dir=out_dir, progress=not as_json, log=log, size=size, dr=not no_dr)
     if as_json:
         click.echo(json.dumps(json.loads((out_dir / "kpis.json").read_text()), indent=2, ensure_ascii=False))
     else:

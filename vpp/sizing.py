@@ -95,6 +95,28 @@ def sizing_bounds(scn: Scenario, kinds: tuple[str, ...]) -> dict[str, dict[str, 
     return out
 
 
+def build_sizing_model(data, cost_u: dict[str, float], scale: float = 1.0, scale_m: float = 1.0):
+    """The dispatch model of ``data`` (with ``data.sizing``) plus the capex term (module docstring).
+
+    ``cost_u``: yearly cost per unit [CNY/yr per MWp, MWh, MW]; ``scale`` = 365/days, ``scale_m`` = 12/months.
+    """
+    dm = build_model(data)
+    m = dm.m
+    m.demand_charge_cny_per_mw_month.set_value(data.demand_charge_cny_per_mw_month * scale_m / scale)
+    var = {"pv_mwp": "size_mwp", "battery_e_mwh": "size_e_mwh", "battery_p_mw": "size_p_mw"}
+    terms = []
+    for kind, qty in (("pv", ("pv_mwp",)), ("battery", ("battery_e_mwh", "battery_p_mw"))):
+        if kind not in dm.blocks:
+            continue
+        b = getattr(m, kind)
+        for a in getattr(dm.blocks[kind], "sized", []):
+            terms.extend(cost_u[q] / scale * getattr(b, var[q])[a] for q in qty)
+    m.sizing_capex_cny = pyo.Expression(expr=sum(terms))
+    m.objective.deactivate()
+    m.sizing_objective = pyo.Objective(expr=m.objective.expr + m.sizing_capex_cny, sense=pyo.minimize)
+    return dm
+
+
 def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, log=None) -> SizingResult:
     """Solve the sizing LP (module docstring) on ``full_data`` (inputs of at least ``n_days``) and return the sizes."""
     from vpp.evaluate import slice_data
@@ -108,22 +130,9 @@ def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, 
     n_months = len(set(str(x) for x in data.month))
     scale_m = 12.0 / n_months if n_days < 365 else 1.0
     say(f"sizing {', '.join(kinds)} of {len(data.sizing)} asset(s): one LP over {n_days} day(s)")
-    dm = build_model(data)
-    m = dm.m
-    m.demand_charge_cny_per_mw_month.set_value(data.demand_charge_cny_per_mw_month * scale_m / scale)
-    terms = []
-    for kind, qty in (("pv", ("pv_mwp",)), ("battery", ("battery_e_mwh", "battery_p_mw"))):
-        if kind not in dm.blocks or not getattr(dm.blocks[kind], "sized", []):
-            continue
-        b = getattr(m, kind)
-        for a in dm.blocks[kind].sized:
-            for q in qty:
-                var = {"pv_mwp": "size_mwp", "battery_e_mwh": "size_e_mwh", "battery_p_mw": "size_p_mw"}[q]
-                terms.append(cost_u[q] / scale * getattr(b, var)[a])
-    m.sizing_capex_cny = pyo.Expression(expr=sum(terms))
-    m.objective.deactivate()
-    m.sizing_objective = pyo.Objective(expr=m.objective.expr + m.sizing_capex_cny, sense=pyo.minimize)
+    dm = build_sizing_model(data, cost_u, scale, scale_m)
     info = Solver(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap).solve()
+    m = dm.m
 
     rows, notes = [], []
     specs = {a.name: (p.name, a) for p, a in scn.assets()}
@@ -180,17 +189,4 @@ def apply_sizes(scn: Scenario, table: pd.DataFrame, notes: list[str] | None = No
             raise VppError(f"park '{p.name}': every asset was sized to 0; nothing left to evaluate")
         parks.append(p.model_copy(update={"assets": assets}))
     return scn.model_copy(update={"parks": parks})
-
-
-def sizing_text(s: SizingResult) -> list[str]:
-    """Terminal lines: one per sized asset with kWp / kWh / kW and the annualised capex."""
-    unit = {"pv_mwp": "kWp", "battery_e_mwh": "kWh", "battery_p_mw": "kW"}
-    lines = [f"  sizing ({', '.join(s.kinds)}; perfect foresight over the period)"]
-    for a, g in s.table.groupby("asset", sort=False):
-        parts = ", ".join(f"{r.size_kilo:,.0f} {unit[r.quantity]} (bounds {r.lo * 1e3:,.0f}-{r.hi * 1e3:,.0f})"
-                          for r in g.itertuples())
-        lines.append(f"    {a:<24} {parts}")
-    lines.append(f"    annualised capex + O&M [CNY/yr] {s.annualised_capex_cny:,.0f}")
-    lines.extend(f"    note: {n}" for n in s.notes)
-    return lines
 

@@ -1,0 +1,58 @@
+"""DR revenue in ``vpp evaluate``: the events of the period give the net benefit ``vpp dr`` reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from scenarios import from_dict
+from vpp.dr.event import simulate_event
+from vpp.evaluate import evaluate
+
+
+def scenario():
+    return from_dict({
+        "name": "dr_eval",
+        "seed": 3,
+        "horizon": {"start": "2025-07-22", "days": 1},
+        "network": {"kind": "radial_district", "substation": {"n_transformers": 1},
+                    "feeders": [{"name": "f1", "nodes": [{"bus": "p_10kv", "length_km": 1.0}]}]},
+        "tariff": {"billing": "single_part"},
+        "ac_check": {"enabled": False},
+        "parks": [
+            {"name": "cold", "connection": {"bus": "p_10kv", "transformer_type": "S13-M-2000/10", "n_transformers": 2},
+             "assets": [
+                 {"kind": "fixed_load", "name": "ops", "archetype": "cold_chain_logistics", "p_peak_kw": 800},
+                 {"kind": "battery", "name": "bess", "p_max_kw": 300, "e_max_kwh": 600},
+                 {"kind": "thermal_storage", "name": "rooms", "archetype": "cold_chain_logistics", "p_peak_kw": 1000,
+                  "e_max_kwh": 1500},
+             ]},
+        ],
+        "dr": {
+            "programmes": [{"name": "ps", "kind": "peak_shaving"}],
+            "events": [
+                {"id": "e1", "programme": "ps", "date": "2025-07-22", "start_h": 18, "end_h": 20, "requested_kw": {"cold": 300}},
+                {"id": "later", "programme": "ps", "date": "2025-07-25", "start_h": 18, "end_h": 20, "requested_kw": {"cold": 300}},
+            ],
+        },
+    })
+
+
+def test_dr_revenue_equals_vpp_dr_net_benefit_of_the_period_event():
+    scn = scenario()
+    ev = evaluate(scn, days=1)
+    ref = simulate_event(scn, "e1").summary.iloc[0]  # what `vpp dr` reports for the event
+    d = ev.kpis["dr"]
+    assert d["n_events"] == 1 and [r["event"] for r in d["events"]] == ["e1"]  # 'later' is outside the day
+    assert ev.kpis["savings_cny"]["dr_revenue"] == pytest.approx(ref.net_benefit_cny, abs=1e-6)
+    assert d["payment_cny"] == pytest.approx(ref.payment_cny, abs=1e-6)
+    assert d["penalty_cny"] == pytest.approx(ref.penalty_cny, abs=1e-6)
+    assert d["net_benefit_cny"] == pytest.approx(
+        d["payment_cny"] + d["capacity_payment_cny"] - d["penalty_cny"] - d["delta_cost_cny"], abs=1e-6)
+    assert ref.payment_cny > 0
+    # the savings split = bill difference + DR net benefit; DR is not annualised (×365) in the economics
+    k = ev.kpis
+    assert sum(k["savings_cny"].values()) == pytest.approx(
+        k["baseline"]["total_cost_cny"] - k["project"]["total_cost_cny"] + ref.net_benefit_cny, abs=1e-6)
+    assert k["economics"]["annual_savings_cny"]["dr_revenue"] == pytest.approx(ref.net_benefit_cny, abs=1e-6)
+    # dr=False leaves it out
+    assert evaluate(scn, days=1, dr=False).kpis["savings_cny"]["dr_revenue"] == 0.0
