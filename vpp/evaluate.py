@@ -22,6 +22,7 @@ DR events in the period (:mod:`vpp.evaluate_dr`, on top of the bill difference, 
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,16 @@ def _rolling(scn: Scenario, lookahead_h: float, baseline: bool, progress: Callab
     solve_s = time.perf_counter() - t0
     costs, monthly = cost_table(scn, rr.parks, rr.assets, full.dt_h, _demand(scn), rr.ev_unmet_mwh)
     return Schedule(rr.parks, rr.assets, costs, monthly, rr.windows, rr.e_boundary_mwh, solve_s)
+
+
+PARALLEL_MIN_DAYS = 28  # from this many days the baseline runs in a second process beside the project
+
+
+def _timed_baseline(base_scn: Scenario, tick: Callable[[int], None] | None = None) -> tuple[Schedule, float]:
+    """The baseline's rolling run and its wall time [s] (module level: runs in a worker process)."""
+    t0 = time.perf_counter()
+    base = _rolling(base_scn, 0.0, True, tick)
+    return base, time.perf_counter() - t0
 
 
 def slice_data(full, n: int):
@@ -313,16 +324,30 @@ def evaluate(
     say(f"'{scn.name}': {n_days} day(s) from {scn.horizon.start}, horizon {horizon}"
         + (f", look-ahead {lookahead_h:g} h" if horizon == "rolling" else ""))
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    full, _ = extended_data(scn, lookahead_h)
-    if horizon == "rolling":
-        proj = _rolling(scn, lookahead_h, False, tick, full)
-    else:
-        proj = _perfect(scn, full)
-    timings["project_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    base = _rolling(base_scn, 0.0, True, tick)
-    timings["baseline_s"] = time.perf_counter() - t0
+    # the baseline is independent of the project: on long periods it runs in a second process
+    pool = None
+    if n_days >= PARALLEL_MIN_DAYS and (os.cpu_count() or 1) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=1)
+        base_future = pool.submit(_timed_baseline, base_scn)
+    try:
+        t0 = time.perf_counter()
+        full, _ = extended_data(scn, lookahead_h)
+        if horizon == "rolling":
+            proj = _rolling(scn, lookahead_h, False, tick, full)
+        else:
+            proj = _perfect(scn, full)
+        timings["project_s"] = time.perf_counter() - t0
+        if pool is not None:
+            base, timings["baseline_s"] = base_future.result()
+            if tick is not None:
+                tick(n_days)
+        else:
+            base, timings["baseline_s"] = _timed_baseline(base_scn, tick)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     dr_res = None
     if dr and scn.dr is not None:
         from vpp.evaluate_dr import dr_revenue

@@ -74,3 +74,16 @@ def test_evaluate_savings_add_up_and_folder(tmp_path):
     for f in ("kpis.json", "dispatch_parks.parquet", "cash_flow.parquet", "monthly.parquet", "windows.parquet"):
         assert (tmp_path / "ev" / f).exists()
     assert len(ev.project.windows) == 2
+
+
+def test_baseline_in_a_second_process_gives_the_same_numbers(monkeypatch):
+    import vpp.evaluate as E
+    from scenarios import load
+
+    scn = load("single_park")
+    monkeypatch.setattr(E, "PARALLEL_MIN_DAYS", 10**6)
+    seq = E.evaluate(scn, days=2, dr=False)
+    monkeypatch.setattr(E, "PARALLEL_MIN_DAYS", 1)
+    par = E.evaluate(scn, days=2, dr=False)
+    assert par.kpis["baseline"]["total_cost_cny"] == seq.kpis["baseline"]["total_cost_cny"]
+    assert par.kpis["project"]["total_cost_cny"] == seq.kpis["project"]["total_cost_cny"]
