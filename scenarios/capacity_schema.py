@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.schema import Strict
+from scenarios.base import Strict
 
 
 class CapacityStudy(Strict):

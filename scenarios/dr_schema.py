@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.schema import Name, NonNeg, Pos, Strict
+from scenarios.base import Name, NonNeg, Pos, Strict
 
 #: energy price of verified response [CNY/MWh] by (kind, notice) — domain §2.4, ASSUMPTION L
 DEFAULT_PRICE_CNY_PER_MWH = {

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.schema import Strict
+from scenarios.base import Strict
 
 NonNeg = Annotated[float, Field(ge=0)]
 Rate = Annotated[float, Field(ge=-0.5, le=1.0)]

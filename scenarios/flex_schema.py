@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.schema import Archetype, AssetBase, NonNeg, Pos
+from scenarios.base import Archetype, AssetBase, NonNeg, Pos
 
 #: default power limit of a thermal-storage load relative to its nominal peak (ASSUMPTION L: refrigeration
 #: and chiller plants are commonly sized with 20–30 % margin over the design-day peak)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from scenarios.schema import Strict
+from scenarios.base import Strict
 
 
 class NetworkConstraints(Strict):

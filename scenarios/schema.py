@@ -12,46 +12,17 @@ the grid is positive.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from scenarios.units import convert_unit_aliases
-
-NonNeg = Annotated[float, Field(ge=0)]
-Pos = Annotated[float, Field(gt=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
-Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-
-LOAD_ARCHETYPES = (
-    "office_public_weekday",
-    "auto_parts_2shift",
-    "data_centre",
-    "cold_chain_logistics",
-    "ecommerce_logistics",
-    "public_ev_charging",
-    "bus_depot",
-)
-Archetype = Literal[
-    "office_public_weekday",
-    "auto_parts_2shift",
-    "data_centre",
-    "cold_chain_logistics",
-    "ecommerce_logistics",
-    "public_ev_charging",
-    "bus_depot",
-]
-
-
-class Strict(BaseModel):
-    """Base: unknown keys rejected, immutable, kilo-unit aliases converted."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _unit_aliases(cls, data: Any) -> Any:
-        return convert_unit_aliases(data, set(cls.model_fields))
+from scenarios.base import LOAD_ARCHETYPES, Archetype, AssetBase, Fraction, Name, NonNeg, Pos, Strict  # noqa: F401
+from scenarios.capacity_schema import CapacityStudy
+from scenarios.dr_schema import DRConfig
+from scenarios.economics_schema import Economics
+from scenarios.flex_schema import ShiftableLoad, ThermalStorage
+from scenarios.network_schema import NetworkConstraints
+from scenarios.vpp_schema import VPP
 
 
 # --------------------------------------------------------------------------------------------- time
@@ -162,10 +133,6 @@ class Carbon(Strict):
 
 
 # ------------------------------------------------------------------------------------------- assets
-class AssetBase(Strict):
-    name: Name
-
-
 class FixedLoad(AssetBase):
     """Inflexible consumption: archetype shape (domain §6.2, ASSUMPTION L) × peak, with seeded noise."""
 
@@ -296,8 +263,6 @@ class InterruptibleLoad(AssetBase):
         return self
 
 
-from scenarios.flex_schema import ShiftableLoad, ThermalStorage  # noqa: E402  (flexible loads, own module)
-
 Asset = Annotated[
     Union[FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad],
     Field(discriminator="kind"),
@@ -340,13 +305,6 @@ class ACCheck(Strict):
     )
 
 
-from scenarios.economics_schema import Economics  # noqa: E402  (needs Strict, defined above)
-
-
-from scenarios.dr_schema import DRConfig  # noqa: E402  (demand-response programmes and events)
-from scenarios.capacity_schema import CapacityStudy  # noqa: E402  (curtailable-capacity study defaults)
-from scenarios.network_schema import NetworkConstraints  # noqa: E402  (network-constrained dispatch)
-from scenarios.vpp_schema import VPP  # noqa: E402  (virtual power plants, `vpp aggregate`)
 
 
 class Scenario(Strict):

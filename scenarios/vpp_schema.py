@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.schema import Fraction, Name, NonNeg, Pos, Strict
+from scenarios.base import Fraction, Name, NonNeg, Pos, Strict
 
 
 class VPPInstruction(Strict):
