@@ -24,9 +24,9 @@ interval starting at 0, true for a load or a generator added to a radial feeder 
 
 Snapshots (``p_inject`` of the scenario's assets; all assets of other kinds at 0)
 -------------------------------------------------------------------------------
-* **load** — every fixed and interruptible load at ``p_peak_mw`` (Q from its ``cos_phi``): the
+* **load** — every fixed, interruptible and thermal-storage load at ``p_peak_mw`` (Q from its ``cos_phi``): the
   coincident-peak case of ``vpp network``.
-* **pv** — every fixed and interruptible load at its minimum: ``p_peak_mw · min_h s(h)`` with ``s`` the
+* **pv** — every such load at its minimum: ``p_peak_mw · min_h s(h)`` with ``s`` the
   archetype's per-unit daily shape (domain §6.2; noise, weekend and seasonal factors ignored), every PV
   at its AC rating ``p_mwp / dc_ac_ratio``.
 * **load_flex** — the load snapshot, with the park's own batteries discharging at ``p_max_mw`` (unity
@@ -49,6 +49,7 @@ import pandas as pd
 import pandapower as pp
 
 from network_models.batch import build_pgm_model, copy_grid, run_timeseries_batch
+from network_models.summary import PEAK_LOAD_KINDS
 from network_models.builders import Grid, build_grid
 from network_models.mapping import TABLES, AssetElements, attach_assets
 from network_models.powerflow import run_timeseries
@@ -61,7 +62,7 @@ X_START_MW = 1.0
 X_MAX_MW = 1024.0
 CASES = ("load", "pv", "load_flex")
 ENGINES = ("power_grid_model", "pandapower")
-LOAD_KINDS = ("fixed_load", "interruptible_load")
+LOAD_KINDS = PEAK_LOAD_KINDS  # same snapshot definition as `vpp network`
 
 
 @dataclass

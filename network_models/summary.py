@@ -1,6 +1,6 @@
 """Network summary for the CLI: element counts, feeders, park connections and a peak-load power flow.
 
-The peak case sets every fixed and interruptible load to ``p_peak_mw`` (Q from its ``cos_phi``,
+The peak case sets every fixed, interruptible and thermal-storage load to its ``p_peak_mw`` (Q from its ``cos_phi``,
 lagging) and every other asset (PV, battery, EV charging) to 0, on a *copy* of the net; it is a
 coincident-peak upper bound, not a simulated instant.
 """
@@ -16,6 +16,10 @@ from network_models.builders import Grid, park_capacity_mva
 from network_models.mapping import apply_injections, attach_assets
 from network_models.powerflow import run_base_case
 from scenarios.schema import Scenario
+
+
+#: load kinds whose ``p_peak_mw`` (nominal daily peak) enters the peak case
+PEAK_LOAD_KINDS = ("fixed_load", "interruptible_load", "thermal_storage")
 
 
 def summarise(grid: Grid, scn: Scenario) -> dict:
@@ -50,9 +54,9 @@ def summarise(grid: Grid, scn: Scenario) -> dict:
     peak_p: dict[str, float] = {}
     for p in scn.parks:
         c = p.connection
-        loads = [a for a in p.assets if a.kind in ("fixed_load", "interruptible_load")]
+        loads = [a for a in p.assets if a.kind in PEAK_LOAD_KINDS]
         for a in p.assets:
-            peak_p[a.name] = -float(a.p_peak_mw) if a.kind in ("fixed_load", "interruptible_load") else 0.0
+            peak_p[a.name] = -float(a.p_peak_mw) if a.kind in PEAK_LOAD_KINDS else 0.0
         parks.append({
             "name": p.name,
             "bus": c.bus,
@@ -104,7 +108,7 @@ def format_summary(d: dict) -> str:
         out.append(f"{p['name']:<20} {p['bus']:<20} {p['feeder'] or '-':<14} {tr:<24} "
                    f"{_f(p['capacity_mva'], '8.2f'):>8} {p['p_peak_mw']:>8.3f}")
     pc = d["peak_case"]
-    out += ["", "Peak-load AC power flow (all fixed/interruptible loads at p_peak_mw, other assets 0):"]
+    out += ["", "Peak-load AC power flow (fixed/interruptible/thermal loads at p_peak_mw, other assets 0):"]
     if not pc["converged"]:
         out.append("  did NOT converge")
     else:
