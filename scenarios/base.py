@@ -26,15 +26,7 @@ LOAD_ARCHETYPES = (
     "public_ev_charging",
     "bus_depot",
 )
-Archetype = Literal[
-    "office_public_weekday",
-    "auto_parts_2shift",
-    "data_centre",
-    "cold_chain_logistics",
-    "ecommerce_logistics",
-    "public_ev_charging",
-    "bus_depot",
-]
+Archetype = Literal[LOAD_ARCHETYPES]  # typing.Literal accepts a tuple of the allowed values
 
 
 class Strict(BaseModel):

@@ -19,24 +19,17 @@ Layout of ``<out>/``::
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from scenarios.loader import dump
-from vpp.outputs import _table, write_json
+from vpp.outputs import _table, atomic_folder, write_json
 
 
 def write_evaluation(ev, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_folder(out_dir) as tmp:
         (tmp / "scenario_resolved.yaml").write_text(dump(ev.scenario), encoding="utf-8")
         write_json(tmp / "kpis.json", ev.kpis)
         _table(ev.project.parks, tmp, "dispatch_parks", False)
@@ -56,14 +49,4 @@ def write_evaluation(ev, out_dir: Path) -> Path:
             _table(pd.DataFrame(ev.dr["events"]), tmp, "dr_events", False)
         if ev.project.e_boundary_mwh is not None and len(ev.project.e_boundary_mwh):
             _table(ev.project.e_boundary_mwh, tmp, "battery_boundaries", False)
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
