@@ -410,15 +410,7 @@ def run_timeseries_batch(grid: Grid, elements: AssetElements, p_inject: pd.DataF
         summ[:, 8] = np.sum(llz > rd.lmax, axis=1) + np.sum(tlz > rd.lmax, axis=1)
         summ[~conv] = np.nan
 
-    summary = pd.DataFrame(summ, index=idx, columns=SUMMARY_COLUMNS[1:])
-    summary.insert(0, "converged", conv)
-    return ACResult(
-        summary=summary,
-        vm_pu=pd.DataFrame(VM, index=idx, columns=rd.bus_names),
-        line_loading_percent=pd.DataFrame(LL, index=idx, columns=rd.line_names),
-        trafo_loading_percent=pd.DataFrame(TL, index=idx, columns=rd.trafo_names),
-        violations=_violations(rd, idx, VM, LL, TL),
-    )
+    return ACResult.from_arrays(idx, conv, summ, rd, VM, LL, TL, _violations(rd, idx, VM, LL, TL))
 
 
 def _violations(rd: _Reader, idx: pd.Index, VM: np.ndarray, LL: np.ndarray, TL: np.ndarray) -> pd.DataFrame:

@@ -57,6 +57,19 @@ class ACResult:
     trafo_loading_percent: pd.DataFrame
     violations: pd.DataFrame
 
+    @classmethod
+    def from_arrays(cls, idx, conv, summ, rd, vm, line, trafo, violations: pd.DataFrame) -> "ACResult":
+        """Tables from step × element arrays (``summ`` holds SUMMARY_COLUMNS[1:], ``rd`` the names)."""
+        summary = pd.DataFrame(summ, index=idx, columns=SUMMARY_COLUMNS[1:])
+        summary.insert(0, "converged", conv)
+        return cls(
+            summary=summary,
+            vm_pu=pd.DataFrame(vm, index=idx, columns=rd.bus_names),
+            line_loading_percent=pd.DataFrame(line, index=idx, columns=rd.line_names),
+            trafo_loading_percent=pd.DataFrame(trafo, index=idx, columns=rd.trafo_names),
+            violations=violations,
+        )
+
     @property
     def n_not_converged(self) -> int:
         return int((~self.summary["converged"].astype(bool)).sum())
@@ -199,15 +212,8 @@ def run_timeseries(grid: Grid, elements: AssetElements, p_inject: pd.DataFrame,
         VM[k], LL[k], TL[k] = vm, ll, tl
         rd.violations(idx[k], vm, ll, tl, viol)
 
-    summary = pd.DataFrame(summ, index=idx, columns=SUMMARY_COLUMNS[1:])
-    summary.insert(0, "converged", conv)
-    return ACResult(
-        summary=summary,
-        vm_pu=pd.DataFrame(VM, index=idx, columns=rd.bus_names),
-        line_loading_percent=pd.DataFrame(LL, index=idx, columns=rd.line_names),
-        trafo_loading_percent=pd.DataFrame(TL, index=idx, columns=rd.trafo_names),
-        violations=pd.DataFrame(viol, columns=["time", "element", "kind", "value", "limit"]),
-    )
+    return ACResult.from_arrays(idx, conv, summ, rd, VM, LL, TL,
+                                pd.DataFrame(viol, columns=["time", "element", "kind", "value", "limit"]))
 
 
 def run_base_case(grid: Grid) -> dict:
