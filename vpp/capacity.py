@@ -106,9 +106,12 @@ class Window:
 class CapacityModel:
     """The dispatch model of a scope, solved once normally, then re-solved per capacity window."""
 
-    def __init__(self, data: ModelData, *, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4):
+    def __init__(self, data: ModelData, *, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4, network=None):
         self.data = data
         self.dm = build_model(data)
+        self.load_all = False  # load every variable after a window solve (vpp.capacity_grid), not only R
+        if network is not None:  # grid limits (vpp.capacity_grid.network_hook): rows added before the normal solve
+            network(self.dm)
         self.solver = Solver(self.dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
         self.normal = self.solver.solve()
         m = self.dm.m
@@ -128,18 +131,24 @@ class CapacityModel:
         """Time-indexed free variables by step, and per-asset variables of duration-limited assets."""
         m, n_t = self.dm.m, self.data.n_t
         self.by_t: list[list] = [[] for _ in range(n_t + 1)]
+        self.bounded: list = []  # untimed slacks whose upper bound was set here (told to the solver)
         for v in m.component_data_objects(pyo.Var, descend_into=True):
             if v.fixed or v.value is None:
                 continue
             idx = v.index()
             last = idx[-1] if isinstance(idx, tuple) else idx
-            if isinstance(last, (int, np.integer)) and not isinstance(last, bool):
+            row_slack = v.parent_block() is getattr(m, "network", None) and v.parent_component().local_name.startswith("s_")
+            if row_slack:  # a network row's slack (indexed by row, not step): no worse than normal
+                v.setub(float(v.value) + 1e-9)
+                self.bounded.append(v)
+            elif isinstance(last, (int, np.integer)) and not isinstance(last, bool):
                 if 0 <= int(last) <= n_t:
                     self.by_t[int(last)].append((v, float(v.value)))
             elif v.parent_block() is not m:
                 # a block variable without a time index (penalised slack): no worse than normal
                 ub = float(v.value) + 1e-9
                 v.setub(ub if v.ub is None else min(float(v.ub), ub))
+                self.bounded.append(v)
         # assets whose contract limits the duration of a held reduction
         self.limited: list[tuple[float, dict[int, list]]] = []
         for kind, block in self.dm.blocks.items():
@@ -174,8 +183,10 @@ class CapacityModel:
         # down: net + R - s <= ref ; up: net - R + s >= ref  (s = 0 inside the window)
         m.cap_down = pyo.Constraint(m.T, rule=lambda m, t: net(m, t) + m.cap_r_mw - m.cap_slack_down_mw[t] <= ref[t])
         m.cap_up = pyo.Constraint(m.T, rule=lambda m, t: net(m, t) - m.cap_r_mw + m.cap_slack_up_mw[t] >= ref[t])
+        base = getattr(m, "objective_network", m.objective)  # dispatch objective (+ network penalties)
         m.objective.deactivate()
-        m.cap_objective = pyo.Objective(expr=m.cap_r_mw - EPS_COST * m.objective.expr, sense=pyo.maximize)
+        base.deactivate()
+        m.cap_objective = pyo.Objective(expr=m.cap_r_mw - EPS_COST * base.expr, sense=pyo.maximize)
 
     def _manual_updates(self) -> bool:
         """Tell the persistent solver exactly what changes instead of letting it rescan the model.
@@ -193,6 +204,8 @@ class CapacityModel:
         for flag in AUTO_UPDATE_FLAGS:
             setattr(au, flag, False)
         opt.add_constraints(list(m.cap_down.values()) + list(m.cap_up.values()))
+        if self.bounded:  # bounds set after the normal solve must reach the persistent solver
+            opt.update_variables(self.bounded)
         opt.set_objective(m.cap_objective)
         return True
 
@@ -214,7 +227,7 @@ class CapacityModel:
             raise SolverError(
                 f"capacity window of park(s) {', '.join(m.P)} has no usable solution ({res.termination_condition.name})"
             )
-        res.solution_loader.load_vars([m.cap_r_mw])
+        res.solution_loader.load_vars(None if self.load_all else [m.cap_r_mw])
         return float(m.cap_r_mw.value or 0.0)
 
     # -- one window -------------------------------------------------------------------------------

@@ -175,7 +175,13 @@ def scope_windows(scn: Scenario, capacity_mva: dict, settings: CapacitySettings,
     scn_k = day_scenario(scn, settings.day, k)
     data = _model_data(scn_k, capacity_mva)
     parks = list(settings.parks) if scope == DISTRICT else [scope]
-    cm = CapacityModel(restrict(data, parks), time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
+    hook = None
+    if scn.network_constraints.mode == "linear":  # grid limits in the LP (vpp.capacity_grid)
+        from vpp.capacity_grid import context_for, network_hook
+
+        hook = network_hook(context_for(scn_k, data), parks)
+    cm = CapacityModel(restrict(data, parks), time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap,
+                       network=hook)
     rows = cm.sweep(settings.start_hours, settings.durations_h, settings.notice_h, DIRECTIONS)
     df = pd.DataFrame([asdict(w) for w in rows])
     df.insert(0, "park", scope)
@@ -200,7 +206,10 @@ def sweep(scn: Scenario, settings: CapacitySettings, *, progress: bool = False) 
     capacity_mva = {p.name: park_capacity_mva(grid, p.name) for p in scn.parks}
     tasks = _tasks(settings)
     # sample 0's profiles are built before the workers fork, so they inherit them
-    _model_data(day_scenario(scn, settings.day, 0), capacity_mva)
+    data0 = _model_data(day_scenario(scn, settings.day, 0), capacity_mva)
+    from vpp.capacity_grid import context_for
+
+    context_for(day_scenario(scn, settings.day, 0), data0)  # background + linear rows, inherited by workers
     bar = tqdm(total=len(tasks), desc="capacity", unit="scope", disable=not progress, leave=False)
     frames = []
     try:
@@ -280,14 +289,22 @@ def format_summary(summary: pd.DataFrame, meta: dict) -> str:
             for d in durations:
                 if (p, d) in s.index:
                     r = s.loc[(p, d)]
+                    mark = "*" if int(getattr(r, "ac_violations", 0) or 0) > 0 else " "
                     cells.append(
-                        f"{r.r_p50_mw:7.3f}@{int(r.best_start_hour_p50):02d} /{r.r_p90_mw:7.3f}@{int(r.best_start_hour_p90):02d}"
+                        f"{r.r_p50_mw:7.3f}@{int(r.best_start_hour_p50):02d}{mark}/{r.r_p90_mw:7.3f}@{int(r.best_start_hour_p90):02d}"
                     )
                 else:
                     cells.append(f"{'-':>21}")
             lines.append(f"{p:<{width}}  " + "  ".join(f"{c:>21}" for c in cells))
     if meta.get("grid_limits"):
         lines += ["", f"grid limits: {meta['grid_limits']}"]
+    if "ac_violations" in summary and (summary["ac_violations"] > 0).any():
+        lines.append("* the P50 window's dispatch (sample 0) breaks the grid in the AC check (voltage band / loading):")
+        for r in summary[summary["ac_violations"] > 0].itertuples():
+            lines.append(f"  {r.park} {r.direction} {r.duration_h:g} h @{int(r.best_start_hour_p50):02d}: "
+                         f"{r.ac_violations} violation(s), worst {r.ac_worst}")
+    elif "ac_violations" in summary:
+        lines.append("AC check: no P50 window (sample 0) violates a voltage band or loading limit")
     return "\n".join(lines)
 
 
@@ -315,12 +332,9 @@ def write_capacity(result: CapacityResult, scn: Scenario, out_dir: Path, csv: bo
 
 
 def _grid_note(scn: Scenario) -> str:
-    nc = getattr(scn, "network_constraints", None)
-    mode = getattr(nc, "mode", None)
-    note = "park connection import/export limits"
-    if mode not in (None, "off", "none"):
-        note += f"; the scenario's network_constraints (mode {mode}) are NOT applied to capacity windows"
-    return note
+    from vpp.capacity_grid import grid_note
+
+    return grid_note(scn.network_constraints.mode == "linear")
 
 
 def run_capacity(
@@ -343,6 +357,10 @@ def run_capacity(
     table = sweep(scn, settings, progress=progress)
     st = stats(table)
     summary = summarise(st)
+    from vpp.capacity_grid import ac_check_summary
+
+    say("AC check of the best P50 window of every park × direction × duration (sample 0)")
+    summary = ac_check_summary(scn, settings, summary)
     label = "given date" if scn.capacity.date is not None and settings.day == scn.capacity.date else (
         f"{'summer' if settings.day.month in (6, 7, 8) else 'winter' if settings.day.month in (12, 1, 2) else 'chosen'} "
         f"{'working day' if settings.day.weekday() < 5 else 'weekend day'}"
