@@ -18,11 +18,21 @@ after the kind, and offers:
     lowest and highest injection per step ignoring time coupling (names what makes a model infeasible);
 ``cost_cny(b)``
     the block's own cost term [CNY] (curtailment, degradation, compensation, penalties);
-``fix_baseline(b)``
-    fixes the decisions to the no-optimisation rule (``vpp run --strategy baseline``);
-``results(b)``
-    a DataFrame with columns ``asset``, ``t``, ``p_inject_mw``, ``q_inject_mvar`` and kind-specific
-    columns carrying their unit.
+``baseline_values(b)``
+    the decisions under the no-optimisation rule (``vpp run --strategy baseline``) as data: a list of
+    ``(variable component, values in its index order)`` with NaN where the rule leaves the decision to
+    the LP; ``baseline_structure(b)`` makes the one-off changes the rule needs (e.g. an end-of-horizon
+    target dropped). ``fix_baseline(b)`` applies both to the Pyomo model; a solve session applies the
+    values to its columns directly (:meth:`~optimization.session.SolveSession.fix`);
+``result_arrays(b)``
+    the solved values as arrays shaped ``[asset, t]`` keyed by column name with its unit:
+    ``p_inject_mw``, ``q_inject_mvar``, ``cost_cny`` and kind-specific columns; ``results(b)`` turns
+    them into the long table (columns ``asset``, ``t`` and those), a rolling run keeps the arrays;
+``update(b, data)``
+    the next rolling window's data, written into mutable parameters only (see :func:`set_values`).
+
+Values are read through ``self.values(var, names, n_t)``, which takes them from the solve session's
+solution vector when the block is attached to one (``self.solution``), else from the Pyomo variables.
 """
 
 from __future__ import annotations
@@ -77,18 +87,36 @@ class AssetBlock:
     def cost_cny(self, b):
         return 0.0
 
-    def fix_baseline(self, b) -> None:
+    def baseline_structure(self, b) -> None:
+        """One-off model changes of the no-optimisation rule (none by default)."""
         return None
 
-    def results(self, b) -> pd.DataFrame:  # pragma: no cover - interface
+    def baseline_values(self, b) -> list[tuple[Any, np.ndarray]]:
+        """Decisions under the no-optimisation rule: ``[(var, values)]``, NaN = left to the LP."""
+        return []
+
+    def fix_baseline(self, b) -> None:
+        """Apply the no-optimisation rule to the Pyomo block: structure, then fixed values."""
+        self.baseline_structure(b)
+        for var, vals in self.baseline_values(b):
+            for v, x in zip(var.values(), np.asarray(vals, dtype=float).ravel().tolist()):
+                if x == x:  # not NaN
+                    v.fix(x)
+
+    def result_arrays(self, b) -> dict[str, np.ndarray]:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def results(self, b) -> pd.DataFrame:
+        """Long table ``asset, t, <columns of result_arrays>``."""
+        return self.frame(self.names, self.data.n_t, **self.result_arrays(b))
 
     def update(self, b, data: "Any") -> None:
         """Load the next rolling window's inputs (same number of steps) into the built block.
 
         ``data`` is the window's ModelData; its assets carry the window's profiles (and state, e.g.
-        ``e_init_mwh`` of a battery). Only mutable parameters and variable bounds may change, so the
-        persistent solver updates the model instead of rebuilding it (see vpp/evaluate.py).
+        ``e_init_mwh`` of a battery). Only mutable parameters may change (write them with
+        :func:`set_values`); bounds that change between windows are declared as parameters, so a
+        :class:`~optimization.session.SolveSession` re-solves from the parameter vector alone.
         """
         raise NotImplementedError(f"asset kind '{self.kind}' cannot be used in a rolling-horizon evaluation yet")
 
@@ -99,9 +127,18 @@ class AssetBlock:
         self.by_name = {a.name: a for a in self.assets}
 
     # -- helpers for subclasses -----------------------------------------------------------------
-    @staticmethod
-    def values(var, names: list[str], n_t: int) -> np.ndarray:
+    solution: Any = None  # a SolveSession whose solution vector values() reads, when attached
+
+    def var_values(self, var) -> np.ndarray:
+        """Values of a Var component in its index order (0 where unset)."""
+        if self.solution is not None:
+            return self.solution.values(var)
+        return np.fromiter(((v.value or 0.0) for v in var.values()), dtype=float, count=len(var))
+
+    def values(self, var, names: list[str], n_t: int) -> np.ndarray:
         """Values of a Var indexed by (asset, t) as an array [len(names), n_t] (0 where unset)."""
+        if self.solution is not None and len(var) == len(names) * n_t:
+            return self.solution.values(var).reshape(len(names), n_t)
         vals = var.extract_values()
         out = np.zeros((len(names), n_t))
         pos = {n: i for i, n in enumerate(names)}
@@ -119,6 +156,47 @@ class AssetBlock:
         for col, arr in columns.items():
             df[col] = np.asarray(arr, dtype=float).reshape(-1)
         return df
+
+
+def set_values(param, values) -> None:
+    """Write ``values`` (any array shape, flattened in the parameter's index order) into an indexed
+    mutable Pyomo parameter. One C-speed pass instead of a ``set_value`` call per element."""
+    flat = np.asarray(values, dtype=float).ravel()
+    sink = _SINKS.get(id(param))
+    if sink is not None and sink[0] is param:  # held by a solve session: the vector goes there
+        sink[1](flat)
+        return
+    datas = _param_datas(param)
+    if len(datas) != len(flat):
+        raise ValueError(f"{param.name}: {len(flat)} values for {len(datas)} parameters")
+    for p, v in zip(datas, flat.tolist()):
+        p._value = v  # noqa: SLF001 (the values are floats already; skip per-element validation)
+
+
+_SINKS: dict[int, tuple[Any, Any]] = {}
+
+
+def hold_parameter(param, sink) -> None:
+    """Route :func:`set_values` of ``param`` to ``sink(flat_values)`` (a solve session's parameter
+    vector) instead of the Pyomo data objects; ``sink=None`` releases it."""
+    if sink is None:
+        _SINKS.pop(id(param), None)
+    else:
+        _SINKS[id(param)] = (param, sink)
+
+
+_DATAS: dict[int, tuple[Any, list]] = {}
+
+
+def _param_datas(param) -> list:
+    """The parameter's data objects in index order (cached: walking a product index set is slow)."""
+    hit = _DATAS.get(id(param))
+    if hit is None or hit[0] is not param:
+        hit = (param, list(param.values()))
+        _DATAS[id(param)] = hit
+        if len(_DATAS) > 4096:  # models come and go: keep the cache bounded
+            _DATAS.pop(next(iter(_DATAS)))
+    return hit[1]
 
 
 REGISTRY: dict[str, type[AssetBlock]] = {}

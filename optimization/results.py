@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from optimization.bill import monthly_bill, net_flows, park_bill
 from optimization.model import DispatchModel
 from optimization.solve import SolveInfo
 
@@ -70,8 +71,7 @@ def extract(dm: DispatchModel, solve: SolveInfo | None = None, strategy: str = "
     exp = _var_matrix(m.p_export_mw, parks, n_t)
     # one meter: net simultaneous import and export of a step (the LP is indifferent to such overlap
     # where the export price equals the import price; netting leaves the cost unchanged there)
-    overlap = np.minimum(imp, exp)
-    imp, exp = imp - overlap, exp - overlap
+    imp, exp = net_flows(imp, exp)
     park_df = pd.DataFrame(
         {
             "time": np.tile(data.index, len(parks)),
@@ -87,29 +87,8 @@ def extract(dm: DispatchModel, solve: SolveInfo | None = None, strategy: str = "
     by_kind.columns = [f"p_inject_{k}_mw" for k in by_kind.columns]
     park_df = park_df.merge(by_kind.reset_index(), on=["time", "park"], how="left").fillna(0.0)
 
-    # per-park costs, computed from the tables with the same formulas as the objective
-    months = sorted(set(str(x) for x in data.month))
-    month_arr = np.array([str(x) for x in data.month])
-    rows = []
-    asset_cost = assets.groupby("park")["cost_cny"].sum() if "cost_cny" in assets else pd.Series(dtype=float)
-    for i, p in enumerate(parks):
-        energy = float((data.price_cny_per_mwh * imp[i]).sum() * dt)
-        revenue = float((data.export_price_cny_per_mwh * exp[i]).sum() * dt)
-        peaks = {mth: float(imp[i][month_arr == mth].max()) for mth in months}
-        demand = data.demand_charge_cny_per_mw_month * sum(peaks.values())
-        a_cost = float(asset_cost.get(p, 0.0))
-        rows.append(
-            {
-                "park": p,
-                "energy_cost_cny": energy,
-                "export_revenue_cny": revenue,
-                "demand_charge_cny": demand,
-                "asset_cost_cny": a_cost,
-                "total_cost_cny": energy - revenue + demand + a_cost,
-                "peak_import_mw": max(peaks.values()),
-                "import_mwh": float(imp[i].sum() * dt),
-                "export_mwh": float(exp[i].sum() * dt),
-            }
-        )
-    costs = pd.DataFrame(rows)
+    # per-park costs: the bill (optimization.bill) of the netted flows, the objective's formulas
+    asset_cost = assets.groupby("park")["cost_cny"].sum().to_dict() if "cost_cny" in assets else {}
+    billed = park_df.assign(month=np.tile(np.asarray(data.month, dtype=str), len(parks)))
+    costs = park_bill(monthly_bill(billed, dt, data.demand_charge_cny_per_mw_month), asset_cost, order=parks)
     return DispatchResult(assets=assets, parks=park_df, costs=costs, solve=solve, strategy=strategy)

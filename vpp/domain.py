@@ -24,7 +24,7 @@ PERIODS = ("valley", "flat", "peak", "critical")
 def domain() -> dict[str, Any]:
     """The whole domain data file as a (cached) nested dict. Do not modify the result."""
     with DOMAIN_FILE.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C parser where built
 
 
 def load_shape(archetype: str) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from optimization.registry import AssetBlock, register
+from optimization.registry import AssetBlock, register, set_values
 from vpp.assets.ev_charging import greedy_profile, session_windows
 
 KIND = "ev_charging_slots"
@@ -40,21 +40,22 @@ class EVSlotsBlock(AssetBlock):
         self.ub = {}
         self.e_lo, self.e_hi = {}, {}
         for a in self.assets:
-            w = session_windows(a.profile.get("sessions"), data.index, data.dt_h).sort_values("t_a", kind="stable")
+            w = session_windows(a.profile.get("sessions"), data.index, data.dt_h)
+            w = w.take(np.argsort(w["t_a"].to_numpy(), kind="stable")).reset_index(drop=True)
             n_slots = int(a.profile["n_slots"])
             if len(w) > n_slots:
                 raise ValueError(f"EV group '{a.name}': {len(w)} sessions in a window but only {n_slots} slots")
-            w = w.reset_index(drop=True)
             self.windows[a.name] = w
+            n = len(w)
+            t = np.arange(data.n_t)
+            t_a, t_d = w["t_a"].to_numpy(dtype=int), w["t_d"].to_numpy(dtype=int)
             ub = np.zeros((n_slots, data.n_t))
-            lo = np.zeros(n_slots)
-            hi = np.zeros(n_slots)
+            ub[:n] = np.where((t >= t_a[:, None]) & (t < t_d[:, None]), w["p_max_mw"].to_numpy(dtype=float)[:, None], 0.0)
+            lo, hi = np.zeros(n_slots), np.zeros(n_slots)
+            lo[:n], hi[:n] = w["e_lo_mwh"].to_numpy(dtype=float), w["e_hi_mwh"].to_numpy(dtype=float)
+            sessions = w["session"].tolist()
             for j in range(n_slots):
-                self.slot_session[(a.name, j)] = None
-            for j, r in enumerate(w.itertuples()):
-                ub[j, r.t_a : r.t_d] = r.p_max_mw
-                lo[j], hi[j] = r.e_lo_mwh, r.e_hi_mwh
-                self.slot_session[(a.name, j)] = r.session
+                self.slot_session[(a.name, j)] = sessions[j] if j < n else None
             self.ub[a.name], self.e_lo[a.name], self.e_hi[a.name] = ub, lo, hi
 
     def build(self, b) -> None:
@@ -63,7 +64,8 @@ class EVSlotsBlock(AssetBlock):
         pairs = [(a, j) for a in self.names for j in range(len(self.e_lo[a]))]
         b.J = pyo.Set(initialize=pairs, dimen=2, ordered=True)
         b.T = pyo.RangeSet(0, n_t - 1)
-        b.p_slot_mw = pyo.Var(b.J, b.T, bounds=lambda b, a, j, t: (0.0, float(self.ub[a][j, t])))
+        b.p_slot_max_mw = pyo.Param(b.J, b.T, mutable=True, initialize=lambda b, a, j, t: float(self.ub[a][j, t]))
+        b.p_slot_mw = pyo.Var(b.J, b.T, bounds=lambda b, a, j, t: (0.0, b.p_slot_max_mw[a, j, t]))
         b.e_unmet_mwh = pyo.Var(b.J, within=pyo.NonNegativeReals)
         b.e_lo_mwh = pyo.Param(b.J, mutable=True, initialize=lambda b, a, j: float(self.e_lo[a][j]))
         b.e_hi_mwh = pyo.Param(b.J, mutable=True, initialize=lambda b, a, j: float(self.e_hi[a][j]))
@@ -78,11 +80,9 @@ class EVSlotsBlock(AssetBlock):
         self._power_cache = None
         self._reload(data)
         self._load()
-        for (a, j) in b.J:
-            for t, v in enumerate(self.ub[a][j].tolist()):
-                b.p_slot_mw[a, j, t].setub(v)
-            b.e_lo_mwh[a, j].set_value(float(self.e_lo[a][j]))
-            b.e_hi_mwh[a, j].set_value(float(self.e_hi[a][j]))
+        set_values(b.p_slot_max_mw, np.vstack([self.ub[a][j] for (a, j) in b.J]))
+        set_values(b.e_lo_mwh, [self.e_lo[a][j] for (a, j) in b.J])
+        set_values(b.e_hi_mwh, [self.e_hi[a][j] for (a, j) in b.J])
 
     def injection_mw(self, b, asset, t):
         return -sum(b.p_slot_mw[asset, j, t] for j in self.slots[asset])
@@ -93,23 +93,26 @@ class EVSlotsBlock(AssetBlock):
     def cost_cny(self, b):
         return sum(self.by_name[a].spec.unmet_penalty_cny_per_mwh * b.e_unmet_mwh[a, j] for (a, j) in b.J)
 
-    def fix_baseline(self, b) -> None:
+    def baseline_values(self, b):
         n_t, dt = self.data.n_t, self.data.dt_h
-        for a in self.names:
+        rows = []
+        for a in self.names:  # b.J lists the slots asset by asset
             w = self.windows[a]
             g = greedy_profile(w, n_t, dt)
-            for j in self.slots[a]:
-                for t in range(n_t):
-                    b.p_slot_mw[a, j, t].fix(float(g[j, t]) if j < len(w) else 0.0)
+            rows += [g[j] if j < len(w) else np.zeros(n_t) for j in self.slots[a]]
+        return [(b.p_slot_mw, np.vstack(rows) if rows else np.zeros((0, n_t)))]
 
     def _power_all(self, b) -> dict[str, np.ndarray]:
         """Power [MW] per asset: array slot × step, read once per solve (cached until the next update)."""
         cache = getattr(self, "_power_cache", None)
         if cache is not None and cache[0] is b and cache[1] == id(self.data):
             return cache[2]
-        out = {a: np.zeros((len(self.slots[a]), self.data.n_t)) for a in self.names}
-        for (a, j, t), v in b.p_slot_mw.extract_values().items():
-            out[a][j, t] = v or 0.0
+        flat = self.var_values(b.p_slot_mw).reshape(-1, self.data.n_t)  # rows: slots (a, j) in b.J order
+        out, row = {}, 0
+        for a in self.names:  # b.J lists the slots asset by asset, j = 0, 1, ...
+            k = len(self.slots[a])
+            out[a] = flat[row:row + k]
+            row += k
         self._power_cache = (b, id(self.data), out)
         return out
 
@@ -128,8 +131,10 @@ class EVSlotsBlock(AssetBlock):
                     out[s] = float(p[j, :n_commit].sum() * self.data.dt_h)
         return out
 
-    def results(self, b) -> pd.DataFrame:
+    def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         p = np.vstack([self.slot_power_mw(b, a).sum(axis=0) for a in self.names])
-        return self.frame(self.names, n_t, p_inject_mw=-p, q_inject_mvar=np.zeros_like(p), p_charge_mw=p,
-                          cost_cny=np.zeros_like(p))
+        return dict(
+            p_inject_mw=-p, q_inject_mvar=np.zeros_like(p), p_charge_mw=p,
+                          cost_cny=np.zeros_like(p),
+        )

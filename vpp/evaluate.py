@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from optimization import build_model
+from optimization.bill import monthly_bill, park_bill
 from optimization.results import extract
 from optimization.solve import Solver
 from scenarios.schema import Scenario
@@ -100,34 +101,13 @@ def baseline_scenario(scn: Scenario) -> Scenario:
 def cost_table(scn: Scenario, parks: pd.DataFrame, assets: pd.DataFrame, dt_h: float, demand: float,
                ev_unmet_mwh: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-park bill and per-park-month table of a committed schedule (see module docstring)."""
-    df = parks.copy()
-    df["month"] = pd.DatetimeIndex(df["time"]).strftime("%Y-%m")
-    df["energy_cost_cny"] = df["price_cny_per_mwh"] * df["p_import_mw"] * dt_h
-    df["export_revenue_cny"] = df["export_price_cny_per_mwh"] * df["p_export_mw"] * dt_h
-    monthly = df.groupby(["park", "month"]).agg(
-        energy_cost_cny=("energy_cost_cny", "sum"), export_revenue_cny=("export_revenue_cny", "sum"),
-        peak_import_mw=("p_import_mw", "max"), import_mwh=("p_import_mw", "sum"), export_mwh=("p_export_mw", "sum"),
-    ).reset_index()
-    monthly["import_mwh"] *= dt_h
-    monthly["export_mwh"] *= dt_h
-    monthly["demand_charge_cny"] = demand * monthly["peak_import_mw"]
-    a_cost = assets.groupby("park")["cost_cny"].sum() if len(assets) else pd.Series(dtype=float)
-    unmet_cost: dict[str, float] = {}
+    monthly = monthly_bill(parks, dt_h, demand)
+    a_cost = assets.groupby("park")["cost_cny"].sum().to_dict() if len(assets) else {}
     specs = {a.name: (p.name, a) for p, a in scn.assets()}
     for a, e in (ev_unmet_mwh or {}).items():
         pk, spec = specs[a]
-        unmet_cost[pk] = unmet_cost.get(pk, 0.0) + e * spec.unmet_penalty_cny_per_mwh
-    rows = []
-    for p, g in monthly.groupby("park", sort=False):
-        asset_cost = float(a_cost.get(p, 0.0)) + unmet_cost.get(p, 0.0)
-        rows.append({
-            "park": p, "energy_cost_cny": float(g.energy_cost_cny.sum()), "export_revenue_cny": float(g.export_revenue_cny.sum()),
-            "demand_charge_cny": float(g.demand_charge_cny.sum()), "asset_cost_cny": asset_cost,
-            "total_cost_cny": float(g.energy_cost_cny.sum() - g.export_revenue_cny.sum() + g.demand_charge_cny.sum()) + asset_cost,
-            "peak_import_mw": float(g.peak_import_mw.max()), "import_mwh": float(g.import_mwh.sum()),
-            "export_mwh": float(g.export_mwh.sum()),
-        })
-    return pd.DataFrame(rows), monthly
+        a_cost[pk] = a_cost.get(pk, 0.0) + e * spec.unmet_penalty_cny_per_mwh
+    return park_bill(monthly, a_cost), monthly
 
 
 def _demand(scn: Scenario) -> float:

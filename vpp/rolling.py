@@ -31,8 +31,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+
 from optimization import AssetInput, ModelData, build_model, fix_baseline
-from optimization.solve import Solver
+from optimization.bill import net_flows
+from optimization.registry import set_values
+from optimization.session import SolveSession
 from vpp.errors import VppError
 from vpp.ev_slots import KIND as SLOTS_KIND
 
@@ -68,8 +71,8 @@ def window_data(full: ModelData, t0: int, n: int, e_init: dict[str, float], ev_d
     """
     sl = slice(t0, t0 + n)
     index = full.index[sl]
-    w_start = index[0]
-    w_end = w_start + pd.Timedelta(hours=n * full.dt_h)
+    w_start = pd.DatetimeIndex(index[:1]).asi8[0]
+    w_end = w_start + int(round(n * full.dt_h * 3.6e12))
     assets: dict[str, list[AssetInput]] = {}
     for kind, lst in full.assets.items():
         out = []
@@ -79,10 +82,7 @@ def window_data(full: ModelData, t0: int, n: int, e_init: dict[str, float], ev_d
                 if isinstance(v, np.ndarray):
                     prof[k] = v[sl]
                 elif k == "sessions":
-                    s = v[(v["departure"] > w_start) & (v["arrival"] < w_end)].copy()
-                    done = s["session"].map(ev_delivered).fillna(0.0).to_numpy()
-                    s["e_mwh"] = s["e_mwh"].to_numpy() - done
-                    prof[k] = s[s["e_mwh"] > 1e-9].reset_index(drop=True)
+                    prof[k] = _open_sessions(v, w_start, w_end, ev_delivered)
                 else:
                     prof[k] = v
             spec = a.spec
@@ -102,6 +102,28 @@ def window_data(full: ModelData, t0: int, n: int, e_init: dict[str, float], ev_d
         export_price_cny_per_mwh=full.export_price_cny_per_mwh[sl], month=np.full(n, WINDOW_MONTH),
         demand_charge_cny_per_mw_month=full.demand_charge_cny_per_mw_month, parks=full.parks, assets=assets,
     )
+
+
+_SESSION_ARRAYS: dict[int, tuple] = {}
+
+
+def _open_sessions(v: pd.DataFrame, w_start_ns: int, w_end_ns: int, ev_delivered: dict[str, float]) -> pd.DataFrame:
+    """Sessions plugged in during ``[w_start, w_end)`` with the energy they still need [MWh]
+    (``e_mwh`` minus what earlier windows delivered; sessions that need nothing are dropped)."""
+    hit = _SESSION_ARRAYS.get(id(v))
+    if hit is None or hit[0] is not v:  # the columns as arrays, once per table
+        hit = (v, pd.DatetimeIndex(v["arrival"]).asi8, pd.DatetimeIndex(v["departure"]).asi8,
+               v["e_mwh"].to_numpy(dtype=float), v["session"].to_numpy())
+        _SESSION_ARRAYS[id(v)] = hit
+        if len(_SESSION_ARRAYS) > 1024:
+            _SESSION_ARRAYS.pop(next(iter(_SESSION_ARRAYS)))
+    _, arr, dep, e, names = hit
+    rows = np.flatnonzero((dep > w_start_ns) & (arr < w_end_ns))
+    need = e[rows] - np.array([ev_delivered.get(s, 0.0) for s in names[rows]])
+    rows, need = rows[need > 1e-9], need[need > 1e-9]
+    s = v.take(rows).reset_index(drop=True)
+    s["e_mwh"] = need
+    return s
 
 
 def allocate_edf(w: pd.DataFrame, p_group: np.ndarray, n_commit: int, dt_h: float, need: dict[str, float]) -> dict[str, float]:
@@ -142,149 +164,164 @@ def run_rolling(
     progress: Callable[[int], None] | None = None,
 ) -> RollingResult:
     """Solve ``n_days`` daily windows of ``steps_per_day + lookahead_steps`` steps on the extended data."""
-    steps_day = int(round(24 / full.dt_h))
-    n_win = steps_day + lookahead_steps
-    if n_days * steps_day - steps_day + n_win > full.n_t:
-        raise VppError(f"rolling horizon needs {n_days * steps_day + lookahead_steps} steps of profiles, got {full.n_t}")
-    specs = {a.name: a.spec for a in full.assets.get("battery", [])}
-    e_init = {n: s.soc_init * s.e_max_mwh for n, s in specs.items()}
-    e_init.update({a.name: 0.0 for a in full.assets.get("thermal_storage", [])})
-    ev_delivered: dict[str, float] = {}
-    ev_unmet: dict[str, float] = {a.name: 0.0 for a in full.assets.get("ev_charging", [])}
-    parks = [p.name for p in full.parks]
-    month_of_step = np.asarray([str(x) for x in full.month])
-    peak_so_far: dict[tuple[str, str], float] = {}
-    park_frames, asset_frames, timing, e_bound = [], [], [], []
+    run = _Rolling(full, n_days, lookahead_steps, baseline, time_limit_s)
+    with run.session:
+        for d in range(n_days):
+            run.window(d)
+            if progress:
+                progress(1)
+    return run.result()
 
-    t_build = time.perf_counter()
-    n_slots = slot_counts(full, n_days, steps_day, n_win)
-    data0 = window_data(full, 0, n_win, e_init, ev_delivered, n_slots)
-    dm = build_model(data0)
-    if baseline:
-        fix_baseline(dm)
-        converted = fixed_to_bounds(dm.m)
-    solver = Solver(dm, time_limit_s=time_limit_s)
-    # the structure never changes between windows: only bounds, fixed values and parameters are re-read
-    au = solver.opt.config.auto_updates
-    for opt in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
-                "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
-                "update_named_expressions", "update_objective"):
-        setattr(au, opt, False)
-    build_s = time.perf_counter() - t_build
-    m = dm.m
-    for d in range(n_days):
-        t0 = d * steps_day
+
+class _Rolling:
+    """State of a rolling run: the window model held by one solve session, and what is carried."""
+
+    def __init__(self, full: ModelData, n_days: int, lookahead_steps: int, baseline: bool, time_limit_s: float):
+        self.full, self.n_days, self.baseline = full, n_days, baseline
+        self.steps_day = int(round(24 / full.dt_h))
+        self.n_win = self.steps_day + lookahead_steps
+        if n_days * self.steps_day - self.steps_day + self.n_win > full.n_t:
+            raise VppError(f"rolling horizon needs {n_days * self.steps_day + lookahead_steps} steps of profiles, "
+                           f"got {full.n_t}")
+        specs = {a.name: a.spec for a in full.assets.get("battery", [])}
+        self.e_init = {n: s.soc_init * s.e_max_mwh for n, s in specs.items()}
+        self.e_init.update({a.name: 0.0 for a in full.assets.get("thermal_storage", [])})
+        self.ev_delivered: dict[str, float] = {}
+        self.ev_unmet: dict[str, float] = {a.name: 0.0 for a in full.assets.get("ev_charging", [])}
+        self.parks = [p.name for p in full.parks]
+        self.month_of_step = np.asarray([str(x) for x in full.month])
+        self.peak_so_far: dict[tuple[str, str], float] = {}
+        self.park_imp: list[np.ndarray] = []
+        self.park_exp: list[np.ndarray] = []
+        self.asset_arrays: dict[str, dict] = {}
+        self.timing: list[dict] = []
+        self.e_bound: list[dict] = []
+
+        t_build = time.perf_counter()
+        self.n_slots = slot_counts(full, n_days, self.steps_day, self.n_win)
+        self.data = window_data(full, 0, self.n_win, self.e_init, self.ev_delivered, self.n_slots)
+        self.dm = build_model(self.data)
+        if baseline:
+            fix_baseline(self.dm)
+        # the structure never changes between windows: only parameters (and the baseline's fixed values)
+        self.session = SolveSession(self.dm, time_limit_s=time_limit_s)
+        self.build_s = time.perf_counter() - t_build
+
+    def window(self, d: int) -> None:
+        """Load window ``d``'s data, solve, commit its first day."""
         tu = time.perf_counter()
         if d > 0:
-            data = window_data(full, t0, n_win, e_init, ev_delivered, n_slots)
-            dm.data = data
-            if baseline:  # released here, fixed again by fix_baseline below (all of them, every window)
-                for v in converted:
-                    v.setlb(None)
-                    v.setub(None)
-            for kind, block in dm.blocks.items():
-                try:
-                    block.update(getattr(m, kind), data)
-                except NotImplementedError as exc:
-                    raise VppError(f"rolling horizon: {exc} (use --horizon perfect)") from None
-                if baseline:
-                    block.fix_baseline(getattr(m, kind))
-                    fixed_to_bounds(getattr(m, kind))  # same variables as the first window
-            for t in range(n_win):
-                m.price_cny_per_mwh[t].set_value(float(data.price_cny_per_mwh[t]))
-                m.export_price_cny_per_mwh[t].set_value(float(data.export_price_cny_per_mwh[t]))
-        else:
-            data = data0
-        mth = month_of_step[t0]
-        for p in parks:
-            m.p_peak_mw[p, WINDOW_MONTH].setlb(peak_so_far.get((p, mth), 0.0))
+            self._load(d)
+        m, t0 = self.dm.m, d * self.steps_day
+        mth = self.month_of_step[t0]
+        for p in self.parks:
+            m.p_peak_mw[p, WINDOW_MONTH].setlb(self.peak_so_far.get((p, mth), 0.0))
+        self.session.mark_bounds_changed(m.p_peak_mw)
         update_s = time.perf_counter() - tu
-        hs = getattr(getattr(solver.opt, "_solver_model", None), "getRunTime", None)
-        h0 = hs() if hs else 0.0
-        info = solver.solve()
-        hs = getattr(getattr(solver.opt, "_solver_model", None), "getRunTime", None)
-        highs_s = (hs() - h0) if hs else float("nan")
-        if highs_s < 0 or highs_s > info.solve_s:  # HiGHS resets its clock per run on some versions
-            highs_s = hs() if hs else float("nan")
+        info = self.session.solve(load=False)  # values are read from the solution vector
+        st = self.session.times
         te = time.perf_counter()
-        # ---- commit the first day
-        imp = np.array([[m.p_import_mw[p, t].value or 0.0 for t in range(steps_day)] for p in parks])
-        exp = np.array([[m.p_export_mw[p, t].value or 0.0 for t in range(steps_day)] for p in parks])
-        for i, p in enumerate(parks):
-            peak_so_far[(p, mth)] = max(peak_so_far.get((p, mth), 0.0), float(imp[i].max()))
-        idx = data.index[:steps_day]
-        park_frames.append(pd.DataFrame({
-            "time": np.tile(idx, len(parks)), "park": np.repeat(np.array(parks, dtype=object), steps_day),
-            "p_import_mw": imp.reshape(-1), "p_export_mw": exp.reshape(-1), "p_net_import_mw": (imp - exp).reshape(-1),
-            "price_cny_per_mwh": np.tile(data.price_cny_per_mwh[:steps_day], len(parks)),
-            "export_price_cny_per_mwh": np.tile(data.export_price_cny_per_mwh[:steps_day], len(parks)),
-        }))
-        for kind, block in dm.blocks.items():
-            df = block.results(getattr(m, kind))
-            df = df[df["t"] < steps_day].copy()
-            df["t"] += t0
-            df.insert(2, "kind", "ev_charging" if kind == SLOTS_KIND else kind)
-            if kind in ("ev_charging", SLOTS_KIND):
-                df["e_unmet_mwh"] = 0.0
-                df["cost_cny"] = 0.0
-            asset_frames.append(df)
+        self._commit(d, mth)
+        extract_s = time.perf_counter() - te
+        self.timing.append({"window": d, "build_s": self.build_s if d == 0 else 0.0, "update_s": update_s + st.update_s,
+                            "highs_s": st.highs_s, "load_s": st.load_s, "extract_s": extract_s,
+                            "solve_wall_s": info.solve_s, "around_s": update_s + st.update_s + st.load_s + extract_s})
+
+    def _load(self, d: int) -> None:
+        """Window ``d``'s profiles and carried state into the parameters (and the baseline's rule)."""
+        m, session = self.dm.m, self.session
+        data = window_data(self.full, d * self.steps_day, self.n_win, self.e_init, self.ev_delivered, self.n_slots)
+        self.data = self.dm.data = data
+        for kind, block in self.dm.blocks.items():
+            try:
+                block.update(getattr(m, kind), data)
+            except NotImplementedError as exc:
+                raise VppError(f"rolling horizon: {exc} (use --horizon perfect)") from None
+            if self.baseline:  # the rule's values for this window, straight into the session's columns
+                for var, vals in block.baseline_values(getattr(m, kind)):
+                    session.fix(var, vals)
+        set_values(m.price_cny_per_mwh, data.price_cny_per_mwh)
+        set_values(m.export_price_cny_per_mwh, data.export_price_cny_per_mwh)
+
+    def _commit(self, d: int, mth: str) -> None:
+        """Keep the first day: netted park flows, asset arrays, carried energy, EV energy delivered."""
+        m, session, data, sd = self.dm.m, self.session, self.data, self.steps_day
+        n_p = len(self.parks)
+        imp = session.values(m.p_import_mw).reshape(n_p, self.n_win)[:, :sd]
+        exp = session.values(m.p_export_mw).reshape(n_p, self.n_win)[:, :sd]
+        imp, exp = net_flows(imp, exp)  # one meter: simultaneous import and export netted per step
+        for i, p in enumerate(self.parks):
+            self.peak_so_far[(p, mth)] = max(self.peak_so_far.get((p, mth), 0.0), float(imp[i].max()))
+        self.park_imp.append(imp)
+        self.park_exp.append(exp)
+        for kind, block in self.dm.blocks.items():
+            kept = self.asset_arrays.setdefault(kind, {"names": list(block.names), "cols": {}})
+            for col, arr in block.result_arrays(getattr(m, kind)).items():
+                kept["cols"].setdefault(col, []).append(np.asarray(arr, dtype=float)[:, :sd])
         for kind in STATE_KINDS:
-            if kind in dm.blocks:
-                b = getattr(m, kind)
-                for a in dm.blocks[kind].names:
-                    e_init[a] = float(b.e_mwh[a, steps_day].value)
-                    e_bound.append({"day": d + 1, "asset": a, "e_mwh": e_init[a]})
-        day_end = idx[0] + pd.Timedelta(hours=24)
+            if kind in self.dm.blocks:
+                names = self.dm.blocks[kind].names
+                e_next = session.values(getattr(m, kind).e_mwh).reshape(len(names), self.n_win + 1)[:, sd]
+                for a, e in zip(names, e_next.tolist()):
+                    self.e_init[a] = e
+                    self.e_bound.append({"day": d + 1, "asset": a, "e_mwh": e})
+        day_end = data.index[0] + pd.Timedelta(hours=24)
         for kind in ("ev_charging", SLOTS_KIND):
-            if kind not in dm.blocks:
+            if kind not in self.dm.blocks:
                 continue
-            blk = dm.blocks[kind]
+            blk = self.dm.blocks[kind]
             b_ev = getattr(m, kind)
             if kind == "ev_charging":
                 p_group = blk.power_mw(b_ev)
             else:
-                got_all = blk.delivered_mwh(b_ev, steps_day)
+                got_all = blk.delivered_mwh(b_ev, sd)
             for i, a in enumerate(blk.names):
                 sess = data.assets[kind][i].profile["sessions"].set_index("session")
                 need = sess["e_mwh"].to_dict()
                 if kind == "ev_charging":  # envelope: realise the group power earliest-departure-first
-                    got = allocate_edf(blk.windows[a], p_group[i], steps_day, data.dt_h, need)
+                    got = allocate_edf(blk.windows[a], p_group[i], sd, data.dt_h, need)
                 else:
                     got = {s_: got_all.get(s_, 0.0) for s_ in need}
                 for s, e in got.items():
-                    ev_delivered[s] = ev_delivered.get(s, 0.0) + e
+                    self.ev_delivered[s] = self.ev_delivered.get(s, 0.0) + e
                 gone = sess[sess["departure"] <= day_end]
-                ev_unmet[a] += float(np.clip(gone["e_mwh"].to_numpy() - np.array([got.get(s, 0.0) for s in gone.index]), 0, None).sum())
-        timing.append({"window": d, "build_s": build_s if d == 0 else 0.0, "update_s": update_s,
-                       "pyomo_s": max(info.solve_s - (highs_s if highs_s == highs_s else 0.0), 0.0) + update_s,
-                       "highs_s": highs_s, "solve_wall_s": info.solve_s, "extract_s": time.perf_counter() - te})
-        if progress:
-            progress(1)
-    assets = pd.concat(asset_frames, ignore_index=True)
-    park_of = {a.name: a.park for lst in full.assets.values() for a in lst}
-    assets.insert(0, "park", assets["asset"].map(park_of))
-    assets.insert(0, "time", full.index[assets.pop("t").to_numpy()])
-    return RollingResult(
-        parks=pd.concat(park_frames, ignore_index=True), assets=assets, ev_unmet_mwh=ev_unmet,
-        windows=pd.DataFrame(timing), e_boundary_mwh=pd.DataFrame(e_bound, columns=["day", "asset", "e_mwh"]),
-        peak_so_far_mw={f"{p}|{mth}": v for (p, mth), v in peak_so_far.items()},
-    )
+                self.ev_unmet[a] += float(np.clip(gone["e_mwh"].to_numpy()
+                                                  - np.array([got.get(s, 0.0) for s in gone.index]), 0, None).sum())
 
-
-def fixed_to_bounds(block) -> list:
-    """Turn fixed variables into ``lb = ub = value``: the persistent solver then only updates bounds
-    (re-fixing values every window would rewrite every constraint that contains them)."""
-    import pyomo.environ as pyo
-
-    out = []
-    for v in block.component_data_objects(pyo.Var, descend_into=True):
-        if v.fixed:
-            val = v.value
-            v.unfix()
-            v.setlb(val)
-            v.setub(val)
-            out.append(v)
-    return out
+    def result(self) -> RollingResult:
+        """The committed schedule as tables (built once, from the kept arrays)."""
+        full, parks = self.full, self.parks
+        n_p, n_steps = len(parks), self.n_days * self.steps_day
+        imp_all, exp_all = np.concatenate(self.park_imp, axis=1), np.concatenate(self.park_exp, axis=1)
+        park_table = pd.DataFrame({
+            "time": np.tile(full.index[:n_steps], n_p), "park": np.repeat(np.array(parks, dtype=object), n_steps),
+            "p_import_mw": imp_all.reshape(-1), "p_export_mw": exp_all.reshape(-1),
+            "p_net_import_mw": (imp_all - exp_all).reshape(-1),
+            "price_cny_per_mwh": np.tile(full.price_cny_per_mwh[:n_steps], n_p),
+            "export_price_cny_per_mwh": np.tile(full.export_price_cny_per_mwh[:n_steps], n_p),
+        })
+        frames = []
+        for kind, kept in self.asset_arrays.items():
+            names = kept["names"]
+            df = pd.DataFrame({"asset": np.repeat(np.array(names, dtype=object), n_steps),
+                               "kind": "ev_charging" if kind == SLOTS_KIND else kind,
+                               "t": np.tile(np.arange(n_steps), len(names))})
+            for col, parts in kept["cols"].items():
+                df[col] = np.concatenate(parts, axis=1).reshape(-1)
+            if kind in ("ev_charging", SLOTS_KIND):  # unmet energy is counted per session at departure
+                df["e_unmet_mwh"] = 0.0
+                df["cost_cny"] = 0.0
+            frames.append(df)
+        assets = pd.concat(frames, ignore_index=True)
+        park_of = {a.name: a.park for lst in full.assets.values() for a in lst}
+        assets.insert(0, "park", assets["asset"].map(park_of))
+        assets.insert(0, "time", full.index[assets.pop("t").to_numpy()])
+        return RollingResult(
+            parks=park_table, assets=assets, ev_unmet_mwh=self.ev_unmet,
+            windows=pd.DataFrame(self.timing),
+            e_boundary_mwh=pd.DataFrame(self.e_bound, columns=["day", "asset", "e_mwh"]),
+            peak_so_far_mw={f"{p}|{mth}": v for (p, mth), v in self.peak_so_far.items()},
+        )
 
 
 def slot_counts(full: ModelData, n_days: int, steps_day: int, n_win: int) -> dict[str, int]:

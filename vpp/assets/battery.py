@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from optimization.registry import AssetBlock, register
+from optimization.registry import AssetBlock, register, set_values
 
 
 @register
@@ -90,9 +90,8 @@ class BatteryBlock(AssetBlock):
     def update(self, b, data) -> None:
         """Next window: ``e_init_mwh[a]`` = the window's ``profile['e_init_mwh']`` (SOC carried over)."""
         self._reload(data)
-        for a in self.names:
-            spec = self.by_name[a].spec
-            b.e_init_mwh[a].set_value(float(self.by_name[a].profile.get("e_init_mwh", spec.soc_init * spec.e_max_mwh)))
+        set_values(b.e_init_mwh, [self.by_name[a].profile.get("e_init_mwh", self.by_name[a].spec.soc_init
+                                                             * self.by_name[a].spec.e_max_mwh) for a in self.names])
 
     def injection_range(self, asset):
         p = self.by_name[asset].spec.p_max_mw
@@ -110,25 +109,24 @@ class BatteryBlock(AssetBlock):
         ]
         return sum(terms) if terms else 0.0
 
-    def fix_baseline(self, b) -> None:
-        for a in self.names:
-            for t in b.T:
-                b.p_charge_mw[a, t].fix(0.0)
-                b.p_discharge_mw[a, t].fix(0.0)
+    def baseline_structure(self, b) -> None:
         b.e_end.deactivate()
 
-    def results(self, b):
+    def baseline_values(self, b):
+        idle = np.zeros(len(b.p_charge_mw))
+        return [(b.p_charge_mw, idle), (b.p_discharge_mw, idle)]
+
+    def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         ch = self.values(b.p_charge_mw, self.names, n_t)
         dis = self.values(b.p_discharge_mw, self.names, n_t)
-        e_all = b.e_mwh.extract_values()
-        e_end = np.array([[e_all[(a, k + 1)] for k in range(n_t)] for a in self.names])
+        e_end = self.var_values(b.e_mwh).reshape(len(self.names), n_t + 1)[:, 1:]
         sized = getattr(self, "sized", [])
         e_max = np.array([float(pyo.value(b.size_e_mwh[a])) if a in sized else self.by_name[a].spec.e_max_mwh
                           for a in self.names])[:, None]
         e_max = np.where(e_max > 1e-12, e_max, np.nan)  # SOC undefined for a sized-to-zero battery
         rate = np.array([self.by_name[a].spec.degradation_cost_cny_per_mwh for a in self.names])[:, None]
-        return self.frame(
-            self.names, n_t, p_inject_mw=dis - ch, q_inject_mvar=np.zeros_like(ch), p_charge_mw=ch,
+        return dict(
+            p_inject_mw=dis - ch, q_inject_mvar=np.zeros_like(ch), p_charge_mw=ch,
             p_discharge_mw=dis, e_mwh=e_end, soc=e_end / e_max, cost_cny=rate * dis * self.data.dt_h,
         )

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from optimization.registry import AssetBlock, register
+from optimization.registry import AssetBlock, register, set_values
 
 ENVELOPE_ABOVE_SESSIONS = 200
 
@@ -39,28 +39,31 @@ def session_windows(sessions: pd.DataFrame, index: pd.DatetimeIndex, dt_h: float
     to the horizon; sessions entirely outside the horizon are dropped).
     """
     n_t = len(index)
-    t0 = index[0]
-    end = t0 + pd.Timedelta(hours=n_t * dt_h)
     if sessions is None or len(sessions) == 0:
         return pd.DataFrame(columns=["session", "t_a", "t_d", "p_max_mw", "e_mwh", "e_lo_mwh", "e_hi_mwh"])
-    arr = pd.to_datetime(sessions["arrival"])
-    dep = pd.to_datetime(sessions["departure"])
-    h_a = (arr - t0).dt.total_seconds().to_numpy() / 3600.0
-    h_d = (dep - t0).dt.total_seconds().to_numpy() / 3600.0
+    ns_per_h = 3.6e12
+    t0_ns = pd.DatetimeIndex(index[:1]).asi8[0]
+    h_a = (_ns(sessions["arrival"]) - t0_ns) / ns_per_h  # hours from the horizon start
+    h_d = (_ns(sessions["departure"]) - t0_ns) / ns_per_h
     t_a = np.clip(np.ceil(h_a / dt_h - 1e-9), 0, n_t).astype(int)
     t_d = np.clip(np.floor(h_d / dt_h + 1e-9), 0, n_t).astype(int)
     p = sessions["p_max_mw"].to_numpy(dtype=float)
     e = sessions["e_mwh"].to_numpy(dtype=float)
-    h_after = np.clip((dep - end).dt.total_seconds().to_numpy() / 3600.0, 0, None)
+    h_after = np.clip(h_d - n_t * dt_h, 0, None)
     dwell_h = np.clip(h_d - np.maximum(h_a, 0.0), 1e-9, None)
     share_in = np.clip(1.0 - h_after / dwell_h, 0.0, 1.0)
     # inside the horizon: the dwell-time share of the energy, and at least what cannot come after it
     e_in = np.where(h_after > 0, np.minimum(e, np.maximum(e * share_in, e - p * h_after)), e)
-    out = pd.DataFrame(
-        {"session": sessions["session"].to_numpy(), "t_a": t_a, "t_d": t_d, "p_max_mw": p, "e_mwh": e,
-         "e_lo_mwh": e_in, "e_hi_mwh": e_in}
+    keep = t_d > t_a
+    return pd.DataFrame(
+        {"session": sessions["session"].to_numpy()[keep], "t_a": t_a[keep], "t_d": t_d[keep], "p_max_mw": p[keep],
+         "e_mwh": e[keep], "e_lo_mwh": e_in[keep], "e_hi_mwh": e_in[keep]}
     )
-    return out[out.t_d > out.t_a].reset_index(drop=True)
+
+
+def _ns(col: pd.Series) -> np.ndarray:
+    """Timestamps as int64 nanoseconds since the epoch (UTC), without per-element Python objects."""
+    return pd.DatetimeIndex(col).asi8
 
 
 def greedy_profile(w: pd.DataFrame, n_t: int, dt_h: float) -> np.ndarray:
@@ -126,7 +129,8 @@ class EVChargingBlock(AssetBlock):
         self.env = {a: self._envelope(self.windows[a], n_t, dt) for a in env_assets}
         b.AE = pyo.Set(initialize=env_assets, ordered=True)
         b.T = pyo.RangeSet(0, n_t - 1)
-        b.p_group_mw = pyo.Var(b.AE, b.T, bounds=lambda b, a, t: (0.0, float(self.env[a]["p_max"][t])))
+        b.p_group_max_mw = pyo.Param(b.AE, b.T, mutable=True, initialize=lambda b, a, t: float(self.env[a]["p_max"][t]))
+        b.p_group_mw = pyo.Var(b.AE, b.T, bounds=lambda b, a, t: (0.0, b.p_group_max_mw[a, t]))
         b.e_group_mwh = pyo.Var(b.AE, b.T, within=pyo.NonNegativeReals)
         b.e_unmet_group_mwh = pyo.Var(b.AE, within=pyo.NonNegativeReals)
         b.group_energy = pyo.Constraint(
@@ -155,12 +159,9 @@ class EVChargingBlock(AssetBlock):
         n_t, dt = data.n_t, data.dt_h
         self.windows = {a.name: session_windows(a.profile.get("sessions"), data.index, dt) for a in self.assets}
         self.env = {a: self._envelope(self.windows[a], n_t, dt) for a in self.env_assets}
-        for a in self.env_assets:
-            env = self.env[a]
-            for t in range(n_t):
-                b.p_group_mw[a, t].setub(float(env["p_max"][t]))
-                b.e_hi_mwh[a, t].set_value(float(env["e_hi"][t]))
-                b.e_lo_mwh[a, t].set_value(float(env["e_lo"][t]))
+        if self.env_assets:
+            for key, param in (("p_max", b.p_group_max_mw), ("e_hi", b.e_hi_mwh), ("e_lo", b.e_lo_mwh)):
+                set_values(param, np.vstack([self.env[a][key] for a in self.env_assets]))
 
     @staticmethod
     def _envelope(w: pd.DataFrame, n_t: int, dt: float) -> dict[str, np.ndarray]:
@@ -195,40 +196,48 @@ class EVChargingBlock(AssetBlock):
             pen[a] * b.e_unmet_group_mwh[a] for a in b.AE
         )
 
-    def fix_baseline(self, b) -> None:
+    def baseline_values(self, b):
         n_t, dt = self.data.n_t, self.data.dt_h
+        session_p: dict = {}
+        group_rows = []
         for a in self.names:
             w = self.windows[a]
             g = greedy_profile(w, n_t, dt)
             if self.mode[a] == "sessions":
-                for i, r in enumerate(w.itertuples()):
-                    for t in range(r.t_a, r.t_d):
-                        b.p_session_mw[r.session, t].fix(float(g[i, t]))
+                session_p.update({s: g[i] for i, s in enumerate(w["session"])})
             else:
-                tot = g.sum(axis=0)
-                for t in range(n_t):
-                    b.p_group_mw[a, t].fix(float(tot[t]))
+                group_rows.append(g.sum(axis=0))
+        out = []
+        if len(b.p_session_mw):
+            out.append((b.p_session_mw, np.array([session_p[s][t] for s, t in b.p_session_mw.keys()])))
+        if len(b.p_group_mw):
+            out.append((b.p_group_mw, np.vstack(group_rows)))
+        return out
 
     def power_mw(self, b) -> np.ndarray:
         """Charging power [MW] per asset (rows, in ``names`` order) and step."""
         n_t = self.data.n_t
         pos = {n: i for i, n in enumerate(self.names)}
         out = np.zeros((len(self.names), n_t))
-        for (s, t), v in b.p_session_mw.extract_values().items():
-            out[pos[self.session_asset[s]], t] += v or 0.0
-        for (a, t), v in b.p_group_mw.extract_values().items():
-            out[pos[a], t] = v or 0.0
+        if len(b.p_session_mw):
+            keys = list(b.p_session_mw.keys())
+            rows = np.array([pos[self.session_asset[s]] for s, _ in keys])
+            cols = np.array([t for _, t in keys])
+            np.add.at(out, (rows, cols), self.var_values(b.p_session_mw))
+        if len(b.p_group_mw):
+            rows = [pos[a] for a in self.env_assets]  # b.AE in env_assets order, by step
+            out[rows, :] = self.var_values(b.p_group_mw).reshape(len(rows), n_t)
         return out
 
     def unmet_mwh(self, b) -> dict[str, float]:
         out = {a: 0.0 for a in self.names}
-        for s, v in b.e_unmet_session_mwh.extract_values().items():
-            out[self.session_asset[s]] += v or 0.0
-        for a, v in b.e_unmet_group_mwh.extract_values().items():
-            out[a] += v or 0.0
+        for s, v in zip(b.e_unmet_session_mwh.keys(), self.var_values(b.e_unmet_session_mwh).tolist()):
+            out[self.session_asset[s]] += v
+        for a, v in zip(b.e_unmet_group_mwh.keys(), self.var_values(b.e_unmet_group_mwh).tolist()):
+            out[a] += v
         return out
 
-    def results(self, b):
+    def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         p = self.power_mw(b)
         unmet = self.unmet_mwh(b)
@@ -237,7 +246,7 @@ class EVChargingBlock(AssetBlock):
         req = np.zeros_like(p)
         req[:, -1] = [float(self.windows[a]["e_lo_mwh"].sum()) for a in self.names]
         pen = np.array([self.by_name[a].spec.unmet_penalty_cny_per_mwh for a in self.names])[:, None]
-        return self.frame(
-            self.names, n_t, p_inject_mw=-p, q_inject_mvar=np.zeros_like(p), p_charge_mw=p,
+        return dict(
+            p_inject_mw=-p, q_inject_mvar=np.zeros_like(p), p_charge_mw=p,
             e_required_mwh=req, e_unmet_mwh=u, cost_cny=pen * u,
         )

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyomo.environ as pyo
 
-from optimization.registry import AssetBlock, register
+from optimization.registry import AssetBlock, register, set_values
 
 
 @register
@@ -30,16 +30,16 @@ class FixedLoadBlock(AssetBlock):
         """Next window: ``p_load_mw[a,t]`` parameters set from the window's profile."""
         self._reload(data)
         self.load = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
-        for a in self.names:
-            for t, v in enumerate(self.load[a].tolist()):
-                b.p_load_mw[a, t].set_value(v)
+        set_values(b.p_load_mw, np.vstack([self.load[a] for a in self.names]))
 
     def injection_range(self, asset):
         p = -self.load[asset]
         return p, p
 
-    def results(self, b):
+    def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         p = -np.vstack([self.load[n] for n in self.names])
         tan = np.array([math.tan(math.acos(self.by_name[n].spec.cos_phi)) for n in self.names])[:, None]
-        return self.frame(self.names, n_t, p_inject_mw=p, q_inject_mvar=p * tan, p_load_mw=-p, cost_cny=np.zeros_like(p))
+        return dict(
+            p_inject_mw=p, q_inject_mvar=p * tan, p_load_mw=-p, cost_cny=np.zeros_like(p),
+        )

@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pyomo.environ as pyo
 
-from optimization.registry import AssetBlock, register
+from optimization.registry import AssetBlock, register, set_values
 from vpp.timeindex import hour_of_day
 
 
@@ -45,7 +45,8 @@ class InterruptibleLoadBlock(AssetBlock):
         }
         b.A = pyo.Set(initialize=self.names, ordered=True)
         b.T = pyo.RangeSet(0, data.n_t - 1)
-        b.p_curtail_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, float(self.cap[a][t])))
+        b.p_curtail_cap_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.cap[a][t]))
+        b.p_curtail_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, b.p_curtail_cap_mw[a, t]))
         b.p_load_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.load[a][t]))
         days = data.steps_of_day()
         b.D = pyo.Set(initialize=list(days), ordered=True)
@@ -70,10 +71,8 @@ class InterruptibleLoadBlock(AssetBlock):
             a.name: window_mask(data.index, a.spec.windows_h) * np.minimum(a.spec.p_curtail_max_mw, self.load[a.name])
             for a in self.assets
         }
-        for a in self.names:
-            for t, (v, c) in enumerate(zip(self.load[a].tolist(), self.cap[a].tolist())):
-                b.p_load_mw[a, t].set_value(v)
-                b.p_curtail_mw[a, t].setub(c)
+        set_values(b.p_load_mw, np.vstack([self.load[a] for a in self.names]))
+        set_values(b.p_curtail_cap_mw, np.vstack([self.cap[a] for a in self.names]))
 
     def injection_range(self, asset):
         return -self.load[asset], -self.load[asset] + self.cap[asset]
@@ -82,19 +81,17 @@ class InterruptibleLoadBlock(AssetBlock):
         dt = self.data.dt_h
         return sum(self.by_name[a].spec.cost_cny_per_mwh * b.p_curtail_mw[a, t] * dt for a in self.names for t in b.T)
 
-    def fix_baseline(self, b) -> None:
-        for a in self.names:
-            for t in b.T:
-                b.p_curtail_mw[a, t].fix(0.0)
+    def baseline_values(self, b):
+        return [(b.p_curtail_mw, np.zeros(len(b.p_curtail_mw)))]
 
-    def results(self, b):
+    def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         cut = self.values(b.p_curtail_mw, self.names, n_t)
         load = np.vstack([self.load[n] for n in self.names])
         p = -(load - cut)
         tan = np.array([math.tan(math.acos(self.by_name[n].spec.cos_phi)) for n in self.names])[:, None]
         rate = np.array([self.by_name[n].spec.cost_cny_per_mwh for n in self.names])[:, None]
-        return self.frame(
-            self.names, n_t, p_inject_mw=p, q_inject_mvar=p * tan, p_load_mw=load, p_curtailed_mw=cut,
+        return dict(
+            p_inject_mw=p, q_inject_mvar=p * tan, p_load_mw=load, p_curtailed_mw=cut,
             cost_cny=rate * cut * self.data.dt_h,
         )

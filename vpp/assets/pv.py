@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from optimization.registry import AssetBlock, register
+from optimization.registry import AssetBlock, register, set_values
 
 
 @register
@@ -29,7 +29,9 @@ class PVBlock(AssetBlock):
         b.T = pyo.RangeSet(0, self.data.n_t - 1)
         self.sized = [a for a in self.names if "pv_mwp" in getattr(self.data, "sizing", {}).get(a, {})]
         sized = set(self.sized)
-        b.p_pv_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, None if a in sized else float(self.avail[a][t])))
+        # available power as a parameter: a rolling window changes the data, not the model
+        b.p_available_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.avail[a][t]))
+        b.p_pv_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, None if a in sized else b.p_available_mw[a, t]))
         if self.sized:
             self.avail_per_mwp = {a: self.avail[a] / self.by_name[a].spec.p_mwp for a in self.sized}
             b.S = pyo.Set(initialize=self.sized, ordered=True)
@@ -63,9 +65,7 @@ class PVBlock(AssetBlock):
         """
         self._reload(data)
         self.avail = {a.name: np.clip(np.asarray(a.profile["p_available_mw"], dtype=float), 0, None) for a in self.assets}
-        for a in self.names:
-            for t, v in enumerate(self.avail[a].tolist()):
-                b.p_pv_mw[a, t].setub(v)
+        set_values(b.p_available_mw, np.vstack([self.avail[a] for a in self.names]))
 
     def cost_cny(self, b):
         dt = self.data.dt_h
@@ -77,23 +77,23 @@ class PVBlock(AssetBlock):
         ]
         return sum(terms) if terms else 0.0
 
-    def fix_baseline(self, b) -> None:
+    def baseline_values(self, b):
         parks = {p.name: p for p in self.data.parks}
-        for a in self.assets:
+        vals = np.full((len(self.names), self.data.n_t), np.nan)  # NaN: left to the inverter control
+        for i, a in enumerate(self.assets):
             park = parks[a.park]
-            if park.no_reverse_flow or park.p_export_max_mw is not None:
-                continue
-            for t in b.T:
-                b.p_pv_mw[a.name, t].fix(float(self.avail[a.name][t]))
+            if not (park.no_reverse_flow or park.p_export_max_mw is not None):
+                vals[i] = self.avail[a.name]
+        return [(b.p_pv_mw, vals)]
 
-    def results(self, b):
+    def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         p = self.values(b.p_pv_mw, self.names, n_t)
         avail = np.vstack([self.avail[n] if n not in getattr(self, "sized", [])
                            else self.avail_per_mwp[n] * float(pyo.value(b.size_mwp[n])) for n in self.names])
         curt = np.clip(avail - p, 0, None)
         rate = np.array([self.by_name[n].spec.curtailment_cost_cny_per_mwh for n in self.names])[:, None]
-        return self.frame(
-            self.names, n_t, p_inject_mw=p, q_inject_mvar=np.zeros_like(p), p_available_mw=avail,
+        return dict(
+            p_inject_mw=p, q_inject_mvar=np.zeros_like(p), p_available_mw=avail,
             p_curtailed_mw=curt, cost_cny=rate * curt * self.data.dt_h,
         )

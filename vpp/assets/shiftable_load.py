@@ -79,16 +79,15 @@ class ShiftableLoadBlock(AssetBlock):
     def injection_range(self, asset):
         return -self.mask[asset] * self.by_name[asset].spec.p_mw, np.zeros(self.data.n_t)
 
-    def fix_baseline(self, b) -> None:
-        for a in self.assets:
-            p = baseline_profile_mw(self.mask[a.name], self.days, a.spec.p_mw, self.e_day[a.name], self.data.dt_h)
-            for t in b.T:
-                b.p_mw[a.name, t].fix(float(p[t]))
+    def baseline_values(self, b):
+        p = np.vstack([baseline_profile_mw(self.mask[a.name], self.days, a.spec.p_mw, self.e_day[a.name], self.data.dt_h)
+                       for a in self.assets])
+        return [(b.p_mw, p)]
 
-    def results(self, b):
+    def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         p = self.values(b.p_mw, self.names, n_t)
         tan = np.array([math.tan(math.acos(self.by_name[n].spec.cos_phi)) for n in self.names])[:, None]
-        return self.frame(
-            self.names, n_t, p_inject_mw=-p, q_inject_mvar=-p * tan, p_load_mw=p, cost_cny=np.zeros_like(p),
+        return dict(
+            p_inject_mw=-p, q_inject_mvar=-p * tan, p_load_mw=p, cost_cny=np.zeros_like(p),
         )

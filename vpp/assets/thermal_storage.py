@@ -30,7 +30,7 @@ import math
 import numpy as np
 import pyomo.environ as pyo
 
-from optimization.registry import AssetBlock, register
+from optimization.registry import AssetBlock, register, set_values
 
 
 @register
@@ -47,9 +47,11 @@ class ThermalStorageBlock(AssetBlock):
         b.T = pyo.RangeSet(0, n_t - 1)
         b.K = pyo.RangeSet(0, n_t)
         b.p_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, self.p_max[a]))
-        b.e_mwh = pyo.Var(b.A, b.K, bounds=lambda b, a, k: (spec[a].e_min_mwh, spec[a].e_max_mwh))
-        for a in self.names:
-            b.e_mwh[a, 0].fix(float(self.by_name[a].profile.get("e_init_mwh", 0.0)))
+        # initial state as a parameter (0, or carried from the previous rolling window): e[0] = e_init
+        b.e_init_mwh = pyo.Param(b.A, mutable=True,
+                                 initialize=lambda b, a: float(self.by_name[a].profile.get("e_init_mwh", 0.0)))
+        b.e_mwh = pyo.Var(b.A, b.K, bounds=lambda b, a, k: (b.e_init_mwh[a], b.e_init_mwh[a]) if k == 0
+                          else (spec[a].e_min_mwh, spec[a].e_max_mwh))
         # mutable, so a rolling window updates the nominal profile instead of rebuilding (see update)
         b.p_nominal_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.nominal[a][t]))
         b.dynamics = pyo.Constraint(
@@ -64,39 +66,37 @@ class ThermalStorageBlock(AssetBlock):
         return -b.p_mw[asset, t]
 
     def update(self, b, data) -> None:
-        """Next rolling window: nominal profile parameters; ``e[0]`` fixed to the carried state
+        """Next rolling window: nominal profile parameters; ``e[0] = e_init_mwh``, the carried state
         ``profile['e_init_mwh']`` (0 when absent); the end condition ``e[T] = 0`` stays."""
         self._reload(data)
         self.nominal = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
-        for a in self.names:
-            b.e_mwh[a, 0].fix(float(self.by_name[a].profile.get("e_init_mwh", 0.0)))
-            for t, v in enumerate(self.nominal[a].tolist()):
-                b.p_nominal_mw[a, t].set_value(v)
+        set_values(b.e_init_mwh, [self.by_name[a].profile.get("e_init_mwh", 0.0) for a in self.names])
+        set_values(b.p_nominal_mw, np.vstack([self.nominal[a] for a in self.names]))
 
     def injection_range(self, asset):
         n_t = self.data.n_t
         return np.full(n_t, -self.p_max[asset]), np.zeros(n_t)
 
-    def fix_baseline(self, b) -> None:
-        for a in self.names:
-            p = np.minimum(self.nominal[a], self.p_max[a])
-            for t in b.T:
-                b.p_mw[a, t].fix(float(p[t]))
+    def baseline_values(self, b):
+        return [(b.p_mw, np.vstack([np.minimum(self.nominal[a], self.p_max[a]) for a in self.names]))]
+
+    def baseline_structure(self, b) -> None:
         # with clipping or losses the state may not return to 0: the rule, not the band, decides
         for a in self.names:
             for k in b.K:
+                if k == 0:
+                    continue  # the initial state stays
                 b.e_mwh[a, k].setlb(None)
                 b.e_mwh[a, k].setub(None)
         b.e_end.deactivate()
 
-    def results(self, b):
+    def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         p = self.values(b.p_mw, self.names, n_t)
         nom = np.vstack([self.nominal[n] for n in self.names])
-        e_all = b.e_mwh.extract_values()
-        e_end = np.array([[e_all[(a, k + 1)] or 0.0 for k in range(n_t)] for a in self.names])
+        e_end = self.var_values(b.e_mwh).reshape(len(self.names), n_t + 1)[:, 1:]
         tan = np.array([math.tan(math.acos(self.by_name[n].spec.cos_phi)) for n in self.names])[:, None]
-        return self.frame(
-            self.names, n_t, p_inject_mw=-p, q_inject_mvar=-p * tan, p_load_mw=p, p_nominal_mw=nom,
+        return dict(
+            p_inject_mw=-p, q_inject_mvar=-p * tan, p_load_mw=p, p_nominal_mw=nom,
             e_mwh=e_end, cost_cny=np.zeros_like(p),
         )
