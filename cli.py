@@ -81,7 +81,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the KPIs as JSON")
 @click.option("--no-ac", is_flag=True, help="skip the AC power-flow check")
 @click.option("--ac-engine", type=click.Choice(["pandapower", "power_grid_model"]), default=None,
-              help="AC power-flow engine; overrides ac_check.engine of the scenario")
+              help="AC power-flow engine (power_grid_model: batch, the default; pandapower: the reference); "
+                   "overrides ac_check.engine of the scenario")
 @click.option("--network-constraints", "network_constraints", type=click.Choice(["none", "linear"]), default=None,
               help="'linear': voltage/thermal limits in the dispatch, closed loop with AC; overrides the scenario")
 @handle_errors

@@ -67,6 +67,8 @@ SOURCE_SK_VA = 1e18
 #: Newton-Raphson convergence tolerance on the voltage [pu]
 ERROR_TOLERANCE_PU = 1e-10
 MAX_ITERATIONS = 20
+#: hint appended to every refusal: the pandapower engine handles any pandapower net
+USE_PANDAPOWER = " (use the pandapower engine: ac_check: {engine: pandapower} or --ac-engine pandapower)"
 #: pandapower tables this engine refuses (voltage-controlled or not converted like pandapower does)
 UNSUPPORTED_TABLES = ("gen", "dcline", "xward", "impedance", "motor")
 
@@ -150,19 +152,18 @@ def build_pgm_model(grid: Grid) -> PGMModel:
     pp_data["storage"] = storage.iloc[0:0]  # added below as sym_loads (the converter lacks storage)
     for table in UNSUPPORTED_TABLES:
         if table in pp_data and len(pp_data[table]) and pp_data[table]["in_service"].astype(bool).any():
-            raise NetworkError(f"power_grid_model engine: pandapower '{table}' elements are not supported "
-                               f"(use ac_check.engine 'pandapower')")
+            raise NetworkError(f"power_grid_model engine: pandapower '{table}' elements are not supported{USE_PANDAPOWER}")
     if "trafo" in pp_data and len(pp_data["trafo"]):
         for c in ("leakage_resistance_ratio_hv", "leakage_reactance_ratio_hv"):
             if c in pp_data["trafo"].columns and not np.allclose(pp_data["trafo"][c].fillna(0.5), 0.5):
-                raise NetworkError(f"power_grid_model engine: trafo {c} other than 0.5 is not supported")
+                raise NetworkError(f"power_grid_model engine: trafo {c} other than 0.5 is not supported{USE_PANDAPOWER}")
     conv = PandaPowerConverter(system_frequency=float(net.f_hz), log_level=logging.WARNING)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             inp, _ = conv.load_input_data(pp_data, make_extra_info=False)
     except (NotImplementedError, RuntimeError, KeyError, ValueError) as exc:
-        raise NetworkError(f"power_grid_model engine cannot convert the network: {exc}") from None
+        raise NetworkError(f"power_grid_model engine cannot convert the network: {exc}{USE_PANDAPOWER}") from None
 
     if ComponentType.transformer in inp:
         _t_to_pi(inp[ComponentType.transformer])
@@ -196,7 +197,7 @@ def build_pgm_model(grid: Grid) -> PGMModel:
     zq_pct = _col(load, "const_z_q_percent", 0.0) if "const_z_q_percent" in load.columns else z_pct
     iq_pct = _col(load, "const_i_q_percent", 0.0) if "const_i_q_percent" in load.columns else i_pct
     if not (np.allclose(z_pct, zq_pct) and np.allclose(i_pct, iq_pct)):
-        raise NetworkError("power_grid_model engine: loads with different ZIP shares for P and Q are not supported")
+        raise NetworkError(f"power_grid_model engine: loads with different ZIP shares for P and Q are not supported{USE_PANDAPOWER}")
     load_factor = {
         "const_power": (1.0 - (z_pct + i_pct) / 100.0) * scaling * 1e6,
         "const_impedance": z_pct / 100.0 * scaling * 1e6,
@@ -207,7 +208,7 @@ def build_pgm_model(grid: Grid) -> PGMModel:
     try:
         model = PowerGridModel(inp, system_frequency=float(net.f_hz))
     except Exception as exc:  # noqa: BLE001 - PGM validation errors are data errors of the net
-        raise NetworkError(f"power_grid_model engine rejects the network: {exc}") from None
+        raise NetworkError(f"power_grid_model engine rejects the network: {exc}{USE_PANDAPOWER}") from None
     return PGMModel(
         model=model, input_data=inp,
         node_ids=ids("bus"), line_ids=ids("line"), trafo_ids=ids("trafo"), source_ids=ids("ext_grid"),

@@ -298,10 +298,11 @@ class Outputs(Strict):
 class ACCheck(Strict):
     enabled: bool = True
     engine: Literal["pandapower", "power_grid_model"] = Field(
-        "pandapower",
-        description="'pandapower': one Newton-Raphson per step (reference); 'power_grid_model': one "
-        "multi-threaded batch calculation of all steps (network_models/batch.py), same results to ~1e-9 pu, "
-        "~100x faster on long horizons",
+        "power_grid_model",
+        description="'power_grid_model' (default): one multi-threaded batch calculation of all steps "
+        "(network_models/batch.py), same results as pandapower to ~1e-9 pu, ~100x faster on long horizons; "
+        "'pandapower': one Newton-Raphson per step (the reference; needed for nets with gen, dcline, xward, "
+        "impedance or motor elements, which the batch engine refuses)",
     )
 
 

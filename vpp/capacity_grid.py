@@ -42,6 +42,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from network_models import attach_assets, build_grid, park_capacity_mva
+from network_models.batch import run_timeseries_batch
+from network_models.linear import ac_points, constraint_rows, linearise_at
+from optimization import build_model
+from optimization.network import LinearRows, add_network_constraints, reactive_results
+from optimization.results import extract
+from optimization.solve import Solver
+from vpp.capacity import CapacityModel, restrict, steps_of
+from vpp.capacity_sample import DISTRICT, day_model_data, day_scenario
+from vpp.closed_loop import _stress_step
+
 SCREEN_VM_PU = 0.03  # watch a bus once its normal-schedule AC voltage comes within 0.03 pu of a limit
 SCREEN_LOADING = 0.6  # watch a branch end once its normal-schedule loading exceeds 60 % of the limit
 
@@ -76,9 +87,6 @@ class GridContext:
 
 def dispatch_wide(dm, index) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-asset P and Q (time × asset) of a solved model, inverter Q of a network block included."""
-    from optimization.network import reactive_results
-    from optimization.results import extract
-
     res = extract(dm)
     p, q = res.p_inject_wide(), res.q_inject_wide().fillna(0.0)
     for name, arr in reactive_results(dm).items():
@@ -88,13 +96,6 @@ def dispatch_wide(dm, index) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def grid_context(scn, data) -> GridContext:
     """Background dispatch and linear rows of a (one-day) scenario and its model data (see module doc)."""
-    from network_models import attach_assets, build_grid
-    from network_models.linear import ac_points, constraint_rows, linearise_at
-    from optimization import build_model
-    from optimization.network import LinearRows, add_network_constraints
-    from optimization.solve import Solver
-    from vpp.closed_loop import _stress_step
-
     grid = build_grid(scn)
     elements = attach_assets(grid, scn)
     park_of = {a.name: p.name for p, a in scn.assets()}
@@ -129,8 +130,6 @@ def grid_context(scn, data) -> GridContext:
 
 def scope_rows(ctx: GridContext, parks: list[str]):
     """Rows of a scope: other parks folded into the constants at their background injections."""
-    from optimization.network import LinearRows
-
     rows = ctx.rows
     if rows is None:
         return None
@@ -161,8 +160,6 @@ def network_hook(ctx: GridContext | None, parks: list[str]):
     """Callable adding the scope's linear rows (+ inverter Q, pf limits) to a capacity model, or None."""
     if ctx is None or not ctx.linear:
         return None
-    from optimization.network import add_network_constraints
-
     rows = scope_rows(ctx, parks)
     pf = {p: v for p, v in ctx.pf_min.items() if p in set(parks)}
     return lambda dm: add_network_constraints(dm, rows, q_control=ctx.q_control, pf_min=pf)
@@ -182,8 +179,6 @@ def window_dispatches(cm, windows: list[tuple[str, float, float]], notice_h: flo
     Windows are solved in ascending start hour (history only grows), loading every variable.
     Returns, in the input order, ``(p, q)`` time × asset tables restricted to the window's steps.
     """
-    from vpp.capacity import steps_of
-
     dt = cm.data.dt_h
     n_notice = int(np.floor(notice_h / dt + 1e-9))
     out: dict[int, tuple] = {}
@@ -214,8 +209,6 @@ def _worst(v: pd.DataFrame) -> str:
 
 def ac_check_windows(ctx: GridContext, dispatches: list[tuple[pd.DataFrame, pd.DataFrame]]) -> list[tuple[int, str]]:
     """AC check (power-grid-model batch) of window dispatches over the background; ``(violations, worst)`` each."""
-    from network_models.batch import run_timeseries_batch
-
     if not dispatches:
         return []
     P, Q, owner = [], [], []
@@ -257,11 +250,8 @@ def context_for(scn_k, data) -> GridContext:
 
 def scope_ac_check(scn, capacity_mva: dict, settings, scope: str, windows: list[tuple[str, float, float]]) -> list[tuple[int, str]]:
     """AC check of the windows of one scope on sample 0 (the capacity model is rebuilt and re-solved)."""
-    from vpp.capacity import CapacityModel, restrict
-    from vpp.capacity_study import DISTRICT, _model_data, day_scenario
-
     scn0 = day_scenario(scn, settings.day, 0)
-    data = _model_data(scn0, capacity_mva)
+    data = day_model_data(scn0, capacity_mva)
     ctx = context_for(scn0, data)
     parks = list(settings.parks) if scope == DISTRICT else [scope]
     cm = CapacityModel(restrict(data, parks), time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap,
@@ -272,8 +262,6 @@ def scope_ac_check(scn, capacity_mva: dict, settings, scope: str, windows: list[
 def ac_check_summary(scn, settings, summary: pd.DataFrame) -> pd.DataFrame:
     """``summary`` with ``ac_violations`` / ``ac_worst`` of each row's best P50 window (sample 0)."""
     from concurrent.futures import ProcessPoolExecutor
-
-    from network_models import build_grid, park_capacity_mva
 
     grid = build_grid(scn)
     capacity_mva = {p.name: park_capacity_mva(grid, p.name) for p in scn.parks}

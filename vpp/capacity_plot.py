@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from vpp.plots import pyplot
 
 COLOURS = {"down": "#1f6fb4", "up": "#2e9a45"}
 LABELS = {"down": "down (peak shaving)", "up": "up (valley filling)"}
@@ -17,6 +15,7 @@ LABELS = {"down": "down (peak shaving)", "up": "up (valley filling)"}
 def plot_capacity(stats: pd.DataFrame, summary: pd.DataFrame, park: str, meta: dict, path: Path) -> Path:
     """Left: MW held vs duration at the best start hour (P50 solid, P90 dashed), per direction.
     Right: P50 [MW] by start hour, one line per duration (down solid, up dotted)."""
+    plt = pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
     for direction in ("down", "up"):
         s = summary[summary.direction == direction].sort_values("duration_h")

@@ -37,11 +37,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from network_models import build_grid, park_capacity_mva
 from scenarios.schema import Scenario
 from vpp.capacity import DIRECTIONS, CapacityModel, restrict, steps_of
+from vpp.capacity_grid import ac_check_summary, context_for, grid_note, network_hook
+from vpp.capacity_sample import DISTRICT, day_model_data, day_scenario
 from vpp.errors import VppError
-
-DISTRICT = "district"
 SUMMER_DAY = (7, 22)  # a working day in July (critical-peak month), moved forward to Mon-Fri
 WINTER_DAY = (1, 15)  # a working day in January, before the Spring Festival, moved forward to Mon-Fri
 
@@ -148,37 +149,14 @@ def make_settings(
     )
 
 
-def day_scenario(scn: Scenario, day: dt.date, k: int) -> Scenario:
-    """The scenario restricted to one day, with seed ``seed + k`` (sample ``k``)."""
-    horizon = scn.horizon.model_copy(update={"start": day, "days": 1})
-    return scn.model_copy(update={"horizon": horizon, "seed": scn.seed + k})
-
-
 # ---------------------------------------------------------------------------------------------- sweep
-_DATA_CACHE: dict[tuple, object] = {}
-
-
-def _model_data(scn: Scenario, capacity_mva: dict):
-    """Model data of one sampled day (cached per process: several scopes share a sample)."""
-    from vpp.pipeline import model_data
-    from vpp.profiles import build_profiles
-
-    key = (scn.name, scn.seed, scn.horizon.start)
-    if key not in _DATA_CACHE:
-        _DATA_CACHE.clear()
-        _DATA_CACHE[key] = model_data(scn, build_profiles(scn), capacity_mva)
-    return _DATA_CACHE[key]
-
-
 def scope_windows(scn: Scenario, capacity_mva: dict, settings: CapacitySettings, scope: str, k: int) -> pd.DataFrame:
     """Capacity of one scope (a park, or ``DISTRICT``) for sample ``k``: one row per window."""
     scn_k = day_scenario(scn, settings.day, k)
-    data = _model_data(scn_k, capacity_mva)
+    data = day_model_data(scn_k, capacity_mva)
     parks = list(settings.parks) if scope == DISTRICT else [scope]
     hook = None
     if scn.network_constraints.mode == "linear":  # grid limits in the LP (vpp.capacity_grid)
-        from vpp.capacity_grid import context_for, network_hook
-
         hook = network_hook(context_for(scn_k, data), parks)
     cm = CapacityModel(restrict(data, parks), time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap,
                        network=hook)
@@ -197,7 +175,6 @@ def _tasks(settings: CapacitySettings) -> list[tuple[str, int]]:
 
 def sweep(scn: Scenario, settings: CapacitySettings, *, progress: bool = False) -> pd.DataFrame:
     """All windows of all scopes and samples (long table, see module doc), in parallel when ``jobs > 1``."""
-    from network_models import build_grid, park_capacity_mva
     from tqdm import tqdm
 
     if DISTRICT in settings.parks and settings.district:
@@ -206,9 +183,7 @@ def sweep(scn: Scenario, settings: CapacitySettings, *, progress: bool = False) 
     capacity_mva = {p.name: park_capacity_mva(grid, p.name) for p in scn.parks}
     tasks = _tasks(settings)
     # sample 0's profiles are built before the workers fork, so they inherit them
-    data0 = _model_data(day_scenario(scn, settings.day, 0), capacity_mva)
-    from vpp.capacity_grid import context_for
-
+    data0 = day_model_data(day_scenario(scn, settings.day, 0), capacity_mva)
     context_for(day_scenario(scn, settings.day, 0), data0)  # background + linear rows, inherited by workers
     bar = tqdm(total=len(tasks), desc="capacity", unit="scope", disable=not progress, leave=False)
     frames = []
@@ -332,8 +307,6 @@ def write_capacity(result: CapacityResult, scn: Scenario, out_dir: Path, csv: bo
 
 
 def _grid_note(scn: Scenario) -> str:
-    from vpp.capacity_grid import grid_note
-
     return grid_note(scn.network_constraints.mode == "linear")
 
 
@@ -357,8 +330,6 @@ def run_capacity(
     table = sweep(scn, settings, progress=progress)
     st = stats(table)
     summary = summarise(st)
-    from vpp.capacity_grid import ac_check_summary
-
     say("AC check of the best P50 window of every park × direction × duration (sample 0)")
     summary = ac_check_summary(scn, settings, summary)
     label = "given date" if scn.capacity.date is not None and settings.day == scn.capacity.date else (

@@ -34,6 +34,7 @@ from optimization import build_model
 from optimization.network import LinearRows, add_network_constraints, reactive_results, slack_results
 from optimization.results import DispatchResult, extract
 from optimization.solve import Solver
+from vpp.dispatch import Prepared, model_data
 
 SCREEN_VM_PU = 0.02  # watch a bus once its AC voltage came within 0.02 pu of a limit
 SCREEN_LOADING = 0.8  # watch a branch end once its loading exceeded 80 % of the limit
@@ -93,10 +94,8 @@ def _with_q(res: DispatchResult, q: dict[str, np.ndarray], index) -> None:
         a.loc[sel, "q_inject_mvar"] = arr[a.loc[sel, "time"].map(pos).to_numpy()]
 
 
-def run_constrained(prep, strategy: str = "optimised", *, log: Callable[[str], None] | None = None) -> ConstrainedRun:
+def run_constrained(prep: Prepared, strategy: str = "optimised", *, log: Callable[[str], None] | None = None) -> ConstrainedRun:
     """Closed loop of linearised network constraints and AC power flow (see module docstring)."""
-    from vpp.pipeline import model_data  # late import: pipeline imports this module
-
     say = log or (lambda msg: None)
     scn = prep.scenario
     nc = scn.network_constraints

@@ -37,10 +37,12 @@ from optimization.results import extract
 from optimization.solve import Solver
 from scenarios.schema import Scenario
 from vpp import economics as ec
+from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR, prepare
 from vpp.errors import VppError
+from vpp.evaluate_data import extended_data, slice_data
 from vpp.kpis import capacity_charge_cny
-from vpp.pipeline import IMPORT_LIMIT_POWER_FACTOR, model_data, prepare
-from vpp.rolling import lookahead_days, run_rolling
+from vpp.rolling import run_rolling
+from vpp.sizing import parse_size, size_project
 
 HORIZONS = ("rolling", "perfect")
 
@@ -114,14 +116,6 @@ def _demand(scn: Scenario) -> float:
     return scn.tariff.demand_charge_cny_per_mw_month if scn.tariff.billing == "two_part_demand" else 0.0
 
 
-def extended_data(scn: Scenario, lookahead_h: float):
-    """Model inputs of the period plus ``ceil(lookahead_h / 24)`` days of profile after it (same seed)."""
-    days = scn.horizon.days
-    ext = scn.model_copy(update={"horizon": scn.horizon.model_copy(update={"days": days + lookahead_days(lookahead_h)})})
-    prep = prepare(ext)
-    return model_data(ext, prep.profiles, prep.capacity_mva), prep
-
-
 def _rolling(scn: Scenario, lookahead_h: float, baseline: bool, progress: Callable[[int], None] | None,
              full_data=None) -> Schedule:
     full = full_data if full_data is not None else extended_data(scn, lookahead_h)[0]
@@ -141,19 +135,6 @@ def _timed_baseline(base_scn: Scenario, tick: Callable[[int], None] | None = Non
     t0 = time.perf_counter()
     base = _rolling(base_scn, 0.0, True, tick)
     return base, time.perf_counter() - t0
-
-
-def slice_data(full, n: int):
-    """The first ``n`` steps of model inputs (perfect foresight on the same profiles as the rolling run)."""
-    from vpp.rolling import window_data
-
-    e0 = {a.name: a.spec.soc_init * a.spec.e_max_mwh for a in full.assets.get("battery", [])}
-    e0.update({a.name: 0.0 for a in full.assets.get("thermal_storage", [])})
-    d = window_data(full, 0, n, e0, {})
-    d.month = np.asarray(full.month)[:n]
-    for a in d.assets.get("ev_charging", []):  # keep the scenario's EV model choice
-        a.spec = next(x.spec for x in full.assets["ev_charging"] if x.name == a.name)
-    return d
 
 
 def _perfect(scn: Scenario, full_data=None) -> Schedule:
@@ -286,8 +267,6 @@ def evaluate(
     scn = year_scenario(scn, year, days)
     sizing = None
     if size:
-        from vpp.sizing import parse_size, size_project
-
         kinds = parse_size(size) if isinstance(size, str) else tuple(size)
         t0 = time.perf_counter()
         sizing = size_project(scn, kinds, extended_data(scn, 0.0)[0], scn.horizon.days, log=say)

@@ -1,15 +1,26 @@
-"""Plots of a run (matplotlib, Agg backend: no screen needed)."""
+"""Plots of a run (matplotlib, Agg backend: no screen needed).
+
+matplotlib is imported on the first plot (:func:`pyplot`), not when this module is imported: commands that
+draw nothing do not pay for it.
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 PERIOD_COLOURS = {"valley": "#d8ecd8", "flat": "#f4f4f4", "peak": "#fde2c8", "critical": "#f8c0c0"}
+
+
+@functools.cache
+def pyplot():
+    """``matplotlib.pyplot`` with the Agg backend (no screen needed), imported on first use."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _shade_periods(ax, times, periods) -> None:
@@ -23,6 +34,7 @@ def _shade_periods(ax, times, periods) -> None:
 
 def plot_dispatch(result, path: Path) -> Path:
     """Three panels: net import per park (stacked), TOU price, and the AC voltage band."""
+    plt = pyplot()
     parks = result.dispatch.parks
     wide = parks.pivot(index="time", columns="park", values="p_net_import_mw")
     price = parks.drop_duplicates("time").set_index("time")

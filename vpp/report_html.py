@@ -16,15 +16,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from vpp.errors import VppError  # noqa: E402
-from vpp.plots import PERIOD_COLOURS  # noqa: E402
+from vpp.errors import VppError
+from vpp.plots import PERIOD_COLOURS, pyplot
 
 MAX_PLOT_DAYS = 7
 
@@ -32,7 +28,7 @@ MAX_PLOT_DAYS = 7
 def _img(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
+    pyplot().close(fig)
     return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"/>'
 
 
@@ -90,7 +86,7 @@ def plot_dispatch_stack(assets: pd.DataFrame, park: str) -> str:
     a = _first_days(assets[assets["park"] == park])
     wide = a.pivot_table(index="time", columns="kind", values="p_inject_mw", aggfunc="sum").fillna(0.0)
     t = wide.index.tz_localize(None)
-    fig, ax = plt.subplots(figsize=(11, 3.2))
+    fig, ax = pyplot().subplots(figsize=(11, 3.2))
     pos, neg = wide.clip(lower=0), wide.clip(upper=0)
     ax.stackplot(t, pos.T.to_numpy(), labels=[f"{c} +" for c in wide.columns], step="post", alpha=0.8)
     ax.stackplot(t, neg.T.to_numpy(), labels=[f"{c} −" for c in wide.columns], step="post", alpha=0.5)
@@ -106,7 +102,7 @@ def plot_soc(assets: pd.DataFrame) -> str | None:
     if b.empty:
         return None
     b = _first_days(b)
-    fig, ax = plt.subplots(figsize=(11, 2.6))
+    fig, ax = pyplot().subplots(figsize=(11, 2.6))
     for name, g in b.groupby("asset"):
         ax.step(pd.DatetimeIndex(g["time"]).tz_localize(None), g["soc"], where="post", label=name)
     ax.set_ylabel("SOC [-]")
@@ -120,7 +116,7 @@ def plot_soc(assets: pd.DataFrame) -> str | None:
 def plot_prices(parks: pd.DataFrame) -> str:
     p = _first_days(parks.drop_duplicates("time"))
     t = pd.DatetimeIndex(p["time"]).tz_localize(None)
-    fig, ax = plt.subplots(figsize=(11, 2.4))
+    fig, ax = pyplot().subplots(figsize=(11, 2.4))
     if "period" in p:
         _shade(ax, t, p["period"].tolist())
     ax.step(t, p["price_cny_per_mwh"], where="post", color="k", label="import")
@@ -133,7 +129,7 @@ def plot_prices(parks: pd.DataFrame) -> str:
 
 
 def plot_substation(parks: pd.DataFrame, baseline: pd.DataFrame | None) -> str:
-    fig, ax = plt.subplots(figsize=(11, 2.8))
+    fig, ax = pyplot().subplots(figsize=(11, 2.8))
     for df, label in ((parks, "with project"), (baseline, "without project (baseline)")):
         if df is None:
             continue
@@ -151,7 +147,7 @@ def plot_heat(df: pd.DataFrame, title: str, unit: str) -> str:
     if not isinstance(df.index, pd.DatetimeIndex) and "time" in df:
         df = df.set_index("time")
     df = df.select_dtypes("number")
-    fig, ax = plt.subplots(figsize=(11, max(2.5, 0.12 * df.shape[1] + 1.5)))
+    fig, ax = pyplot().subplots(figsize=(11, max(2.5, 0.12 * df.shape[1] + 1.5)))
     im = ax.imshow(df.T.to_numpy(), aspect="auto", interpolation="nearest", cmap="viridis")
     ax.set_yticks(range(df.shape[1]))
     ax.set_yticklabels([str(c) for c in df.columns], fontsize=5)
@@ -163,7 +159,7 @@ def plot_heat(df: pd.DataFrame, title: str, unit: str) -> str:
 
 
 def plot_cash_flow(cf: pd.DataFrame) -> str:
-    fig, ax = plt.subplots(figsize=(9, 3))
+    fig, ax = pyplot().subplots(figsize=(9, 3))
     ax.bar(cf["year"], cf["net_cny"] / 1e6, color=np.where(cf["net_cny"] >= 0, "tab:green", "tab:red"))
     ax.plot(cf["year"], cf["cumulative_discounted_cny"] / 1e6, "k.-", label="cumulative discounted")
     ax.set_xlabel("year")
@@ -175,7 +171,7 @@ def plot_cash_flow(cf: pd.DataFrame) -> str:
 
 
 def plot_capacity(stats: pd.DataFrame) -> str:
-    fig, ax = plt.subplots(figsize=(9, 3))
+    fig, ax = pyplot().subplots(figsize=(9, 3))
     best = stats.groupby(["park", "direction", "duration_h"])["r_p90_mw"].max().reset_index()
     for (park, direction), g in best.groupby(["park", "direction"]):
         ax.plot(g["duration_h"], g["r_p90_mw"], "o-", label=f"{park} {direction}")

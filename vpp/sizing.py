@@ -35,6 +35,7 @@ from optimization.solve import Solver
 from scenarios.schema import Scenario
 from vpp import economics as ec
 from vpp.errors import VppError
+from vpp.evaluate_data import slice_data
 
 SIZE_KINDS = ("pv", "battery")
 ZERO_MW = 1e-6  # sizes below 1 W / 1 Wh count as "do not build"
@@ -119,8 +120,6 @@ def build_sizing_model(data, cost_u: dict[str, float], scale: float = 1.0, scale
 
 def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, log=None) -> SizingResult:
     """Solve the sizing LP (module docstring) on ``full_data`` (inputs of at least ``n_days``) and return the sizes."""
-    from vpp.evaluate import slice_data
-
     say = log or (lambda msg: None)
     t0 = time.perf_counter()
     data = slice_data(full_data, n_days * int(round(24 / full_data.dt_h)))

@@ -131,3 +131,28 @@ def test_cli_run_with_batch_engine(tmp_path):
     assert "engine: power_grid_model" in (out / "scenario_resolved.yaml").read_text()
     r = CliRunner().invoke(main, ["run", "single_park", "--ac-engine", "bogus"])
     assert r.exit_code != 0
+
+
+def test_default_engine_is_batch_and_pandapower_stays_selectable(tmp_path):
+    """``ac_check.engine`` defaults to power_grid_model; ``--ac-engine pandapower`` (the reference) agrees."""
+    from cli import main
+    from scenarios import from_dict
+
+    scn = from_dict({"name": "d", "network": {"kind": "case33bw"},
+                     "parks": [{"name": "p", "connection": {"bus": "bus_18"},
+                                "assets": [{"kind": "fixed_load", "name": "l", "archetype": "data_centre", "p_peak_mw": 0.1}]}]})
+    assert scn.ac_check.engine == "power_grid_model"
+    out = {}
+    for engine in ("default", "pandapower"):
+        out[engine] = tmp_path / engine
+        args = ["run", "single_park", "--out", str(out[engine])] + (["--ac-engine", engine] if engine != "default" else [])
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 0, r.output
+    assert "engine: power_grid_model" in (out["default"] / "scenario_resolved.yaml").read_text()
+    assert "engine: pandapower" in (out["pandapower"] / "scenario_resolved.yaml").read_text()
+    bat, ref = (pd.read_parquet(out[e] / "powerflow_summary.parquet") for e in ("default", "pandapower"))
+    assert len(bat) == len(ref) == 96 and bat["converged"].all() and ref["converged"].all()
+    for c in ("vm_min_pu", "vm_max_pu", "p_ext_grid_mw", "losses_mw"):
+        assert np.abs(bat[c].to_numpy() - ref[c].to_numpy()).max() <= 1e-6, c
+    assert (bat["n_overloads"] == ref["n_overloads"]).all()
+    assert (bat["n_voltage_violations"] == ref["n_voltage_violations"]).all()

@@ -47,6 +47,7 @@ import pyomo.environ as pyo
 from optimization import build_model
 from optimization.results import DispatchResult, extract
 from optimization.solve import Solver
+from vpp.dispatch import ac_check, model_data
 from vpp.dr.event import fix_before, keep_own_generation, split_district
 
 MODES = ("joint", "alone", "prorata")
@@ -73,8 +74,6 @@ class District:
     """The district model with the non-members fixed to their normal dispatch (module docstring)."""
 
     def __init__(self, prep, members: list[str], *, network_limits: str = "connection"):
-        from vpp.pipeline import model_data
-
         self.prep = prep
         self.scn = prep.scenario
         self.members = list(members)
@@ -180,9 +179,7 @@ class District:
         return ModeResult(mode, res, float(obj) - self.others_cost(res), acres, rounds)
 
     def ac_check(self, res: DispatchResult):
-        """AC power flow of every step of a district dispatch (``vpp.pipeline.ac_check``)."""
-        from vpp.pipeline import ac_check
-
+        """AC power flow of every step of a district dispatch (``vpp.dispatch.ac_check``)."""
         return ac_check(self.prep, res)
 
     # ----------------------------------------------------------------------------- network (linear)

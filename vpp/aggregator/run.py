@@ -29,6 +29,7 @@ from vpp.aggregator.checks import check_vpps
 from vpp.aggregator.joint import District, net_of
 from vpp.aggregator.portfolio import Request, baselines, make_request, terms_for, window_steps
 from vpp.aggregator.settlement import settle_vpp
+from vpp.dispatch import prepare
 from vpp.errors import VppError
 
 DEFAULT_BID_WINDOW_H = (18.0, 20.0)  # evening peak (TOU peak 16-20 h, S_TOU_HN_2025) when no instruction
@@ -209,8 +210,6 @@ def aggregate(scn, *, vpp_name: str | None = None, instruction_ids: list[str] | 
               do_bids: bool = True, do_envelope: bool = True, do_admission: bool = True, csv: bool = False,
               log: Callable[[str], None] | None = None) -> list[tuple[VppResult, Any]]:
     """Run ``vpp aggregate`` on a scenario; writes ``<out_dir>/<vpp>/`` when ``out_dir`` is given."""
-    from vpp.pipeline import prepare
-
     check_vpps(scn)
     vpps = list(scn.vpps) or [implicit_vpp(scn)]
     if vpp_name is not None:

@@ -89,7 +89,7 @@ def simulate_history(scn, parks: list[str], days: list[dt.date], event_day: dt.d
     from optimization import build_model, fix_baseline
     from optimization.results import extract
     from optimization.solve import Solver
-    from vpp.pipeline import model_data
+    from vpp.dispatch import model_data
     from vpp.profiles import build_profiles
 
     sub = scn.model_copy(update={"parks": [p for p in scn.parks if p.name in parks]})

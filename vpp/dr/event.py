@@ -48,6 +48,7 @@ from optimization.model import DispatchModel
 from optimization.results import DispatchResult, extract
 from optimization.solve import Solver
 from scenarios.schema import Scenario
+from vpp.dispatch import model_data, prepare
 from vpp.dr.baseline import similar_day_baseline, similar_days, simulate_history
 from vpp.dr.checks import check_dr, event_parks
 from vpp.dr.settlement import settle
@@ -163,8 +164,6 @@ def _net(res: DispatchResult, parks: list[str]) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------- main entry
 def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventResult:
     """Baseline, counterfactual, optimised response and settlement of one event (see module docstring)."""
-    from vpp.pipeline import model_data, prepare
-
     say = log or (lambda msg: None)
     check_dr(scn, [event_id])
     dr = scn.dr
@@ -265,8 +264,6 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
 
 def simulate_events(scn: Scenario, event_ids: list[str] | None = None, log=None) -> list[EventResult]:
     """All events (default: every declared event), each against the same counterfactual horizon."""
-    from vpp.pipeline import prepare
-
     ids = event_ids or ([e.id for e in scn.dr.events] if scn.dr is not None else [])
     check_dr(scn, ids or None)
     prep = prepare(scn)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from vpp.domain import load_shape
 from vpp.timeindex import TZ
@@ -62,6 +61,8 @@ def ar1_noise(rng: np.random.Generator, n: int, rho: float, std: float) -> np.nd
     """Stationary AR(1) series of length ``n``: ``x_t = ρ x_{t−1} + sqrt(1−ρ²) σ η_t``, ``x_0 ~ N(0, σ²)``."""
     if n == 0 or std == 0:
         return np.zeros(n)
+    from scipy.signal import lfilter  # imported where used (scipy.signal is a heavy import)
+
     eta = rng.standard_normal(n) * np.sqrt(1.0 - rho**2)
     eta[0] = rng.standard_normal()  # stationary start
     return std * lfilter([1.0], [1.0, -rho], eta)

@@ -35,8 +35,6 @@ import functools
 
 import numpy as np
 import pandas as pd
-import pvlib
-from scipy.stats import beta as beta_dist
 
 from scenarios.schema import PV
 from vpp.domain import pv_monthly_yield_kwh_per_kwp, site
@@ -53,6 +51,8 @@ AR_SIGMA_SCALE = 0.6  # σ_d = AR_SIGMA_SCALE × (1 − k_d) (ASSUMPTION)
 
 def _clear_sky_pu(times_mid: pd.DatetimeIndex, tilt_deg: float, azimuth_deg: float) -> np.ndarray:
     """Clear-sky AC power before clipping [MW per MWp] at the given instants (steps 1–2)."""
+    import pvlib  # imported where used: only scenarios with PV need it
+
     s = site()
     loc = pvlib.location.Location(s["lat"], s["lon"], tz=s["tz"], altitude=s["alt"])
     sp = loc.get_solarposition(times_mid)
@@ -99,6 +99,8 @@ def _step_hours(index: pd.DatetimeIndex) -> float:
 
 def _daily_clearness(pv: PV, days: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
     """Daily clearness ``k_d`` for each local day in ``days`` (steps 3–4), stratified per month."""
+    from scipy.stats import beta as beta_dist  # imported where used (scipy.stats is a heavy import)
+
     target = expected_monthly_yield_kwh_per_kwp(pv)
     k = np.empty(len(days))
     ym = days.year * 100 + days.month

@@ -1,0 +1,103 @@
+"""Inputs of a dispatch: profiles and grid of a scenario (:func:`prepare`) and the LP's model data.
+
+``prepare(scn)`` builds what does not depend on the strategy (seeded profiles, the pandapower grid with
+one element per asset, the parks' transformer capacity); ``model_data(scn, profiles, capacity_mva)``
+turns a scenario and its profiles into the plain arrays of :class:`optimization.ModelData`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import vpp.assets  # noqa: F401  (registers the asset kinds the model data refers to)
+from network_models import attach_assets, build_grid, park_capacity_mva
+from optimization import AssetInput, ModelData, ParkInput
+from scenarios.schema import Scenario
+from vpp.profiles import Profiles, build_profiles
+
+IMPORT_LIMIT_POWER_FACTOR = 0.95  # default connection limit = n × Sn × 0.95 [MW]
+
+
+@dataclass
+class Prepared:
+    """Inputs of a run that do not depend on the strategy."""
+
+    scenario: Scenario
+    profiles: Profiles
+    grid: Any
+    elements: Any
+    capacity_mva: dict[str, float | None]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def prepare(scn: Scenario) -> Prepared:
+    """Profiles (seeded) and the pandapower grid with one element per asset."""
+    t0 = time.perf_counter()
+    profiles = build_profiles(scn)
+    t1 = time.perf_counter()
+    grid = build_grid(scn)
+    elements = attach_assets(grid, scn)
+    capacity = {p.name: park_capacity_mva(grid, p.name) for p in scn.parks}
+    t2 = time.perf_counter()
+    return Prepared(scn, profiles, grid, elements, capacity, {"profiles_s": t1 - t0, "network_s": t2 - t1})
+
+
+def park_inputs(scn: Scenario, capacity_mva: dict[str, float | None]) -> list[ParkInput]:
+    """Connection limits: explicit values, else ``n × Sn × 0.95`` of the park's transformers, else none."""
+    out = []
+    for p in scn.parks:
+        c = p.connection
+        cap = capacity_mva.get(p.name)
+        imp = c.p_import_max_mw if c.p_import_max_mw is not None else (cap * IMPORT_LIMIT_POWER_FACTOR if cap else None)
+        exp = c.p_export_max_mw if c.p_export_max_mw is not None else imp
+        out.append(ParkInput(p.name, [a.name for a in p.assets], imp, exp, c.no_reverse_flow))
+    return out
+
+
+def asset_inputs(scn: Scenario, profiles: Profiles) -> dict[str, list[AssetInput]]:
+    """Assets grouped by kind, each with the profile arrays its block reads."""
+    out: dict[str, list[AssetInput]] = {}
+    for park, a in scn.assets():
+        prof: dict[str, Any] = {}
+        if a.name in profiles.load_mw:
+            prof["p_load_mw"] = profiles.load_mw[a.name].to_numpy(dtype=float)
+        if a.name in profiles.pv_available_mw:
+            prof["p_available_mw"] = profiles.pv_available_mw[a.name].to_numpy(dtype=float)
+        if a.name in profiles.ev_sessions:
+            prof["sessions"] = profiles.ev_sessions[a.name]
+        out.setdefault(a.kind, []).append(AssetInput(a.name, park.name, a, prof))
+    return out
+
+
+def export_price_for_model(profiles: Profiles) -> np.ndarray:
+    """Export price the LP sees [CNY/MWh]: ``min(export price, import price)`` at each step.
+
+    One meter cannot import and export in the same interval. The LP cost ``price * import -
+    export_price * export`` is convex in the net flow only where ``export_price <= price``; in steps
+    where the export price is above the import price (e.g. 0.35 CNY/kWh export against the 0.24 midday
+    valley) the LP would buy at the valley price and sell its own PV at the export price in the same
+    step. Capping the export price at the import price removes that arbitrage and keeps the model an LP;
+    the flows are netted per step in :func:`optimization.results.extract`. Export in such steps is
+    valued at the (lower) import price: a conservative estimate of the export revenue.
+    """
+    export = np.asarray(profiles.export_price_cny_per_mwh, dtype=float)
+    return np.minimum(export, profiles.prices["price_cny_per_mwh"].to_numpy(dtype=float))
+
+
+def model_data(scn: Scenario, profiles: Profiles, capacity_mva: dict[str, float | None]) -> ModelData:
+    """Plain optimisation inputs from a scenario and its profiles."""
+    demand = scn.tariff.demand_charge_cny_per_mw_month if scn.tariff.billing == "two_part_demand" else 0.0
+    return ModelData(
+        index=profiles.index,
+        dt_h=profiles.dt_h,
+        price_cny_per_mwh=profiles.prices["price_cny_per_mwh"].to_numpy(dtype=float),
+        export_price_cny_per_mwh=export_price_for_model(profiles),
+        month=np.asarray(profiles.month, dtype=str),
+        demand_charge_cny_per_mw_month=demand,
+        parks=park_inputs(scn, capacity_mva),
+        assets=asset_inputs(scn, profiles),
+    )
