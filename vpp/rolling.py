@@ -265,7 +265,7 @@ class _Rolling:
                 for a, e in zip(names, e_next.tolist()):
                     self.e_init[a] = e
                     self.e_bound.append({"day": d + 1, "asset": a, "e_mwh": e})
-        day_end = data.index[0] + pd.Timedelta(hours=24)
+        day_end_ns = pd.DatetimeIndex(data.index[:1]).asi8[0] + int(round(24 * 3.6e12))
         for kind in ("ev_charging", SLOTS_KIND):
             if kind not in self.dm.blocks:
                 continue
@@ -276,17 +276,19 @@ class _Rolling:
             else:
                 got_all = blk.delivered_mwh(b_ev, sd)
             for i, a in enumerate(blk.names):
-                sess = data.assets[kind][i].profile["sessions"].set_index("session")
-                need = sess["e_mwh"].to_dict()
+                sess = data.assets[kind][i].profile["sessions"]
+                names = sess["session"].tolist()
+                e_need = sess["e_mwh"].to_numpy(dtype=float)
+                need = dict(zip(names, e_need.tolist()))
                 if kind == "ev_charging":  # envelope: realise the group power earliest-departure-first
                     got = allocate_edf(blk.windows[a], p_group[i], sd, data.dt_h, need)
                 else:
                     got = {s_: got_all.get(s_, 0.0) for s_ in need}
                 for s, e in got.items():
                     self.ev_delivered[s] = self.ev_delivered.get(s, 0.0) + e
-                gone = sess[sess["departure"] <= day_end]
-                self.ev_unmet[a] += float(np.clip(gone["e_mwh"].to_numpy()
-                                                  - np.array([got.get(s, 0.0) for s in gone.index]), 0, None).sum())
+                gone = pd.DatetimeIndex(sess["departure"]).asi8 <= day_end_ns  # departed by the day's end
+                got_arr = np.array([got.get(s, 0.0) for s in names])
+                self.ev_unmet[a] += float(np.clip(e_need[gone] - got_arr[gone], 0, None).sum())
 
     def result(self) -> RollingResult:
         """The committed schedule as tables (built once, from the kept arrays)."""
