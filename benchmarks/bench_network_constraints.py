@@ -43,7 +43,7 @@ def bench_forced(name: str) -> None:
     from network_models.linear import ac_points, constraint_rows, linearise_at
     from optimization import build_model
     from optimization.network import LinearRows, add_network_constraints
-    from optimization.solve import Solver
+    from optimization.session import solve
     from vpp.pipeline import model_data
 
     scn = load(name)
@@ -63,7 +63,7 @@ def bench_forced(name: str) -> None:
     t2 = time.perf_counter()
     add_network_constraints(dm, rows, pf_min={p.name: p.connection.pf_min for p in scn.parks})
     t3 = time.perf_counter()
-    info = Solver(dm).solve()
+    info = solve(dm)
     t4 = time.perf_counter()
     print(f"  forced full round     {rows.n_rows} rows ({len(ops.bus_names)} buses + {len(ops.ends.names)} branch ends "
           f"x {len(ops.index)} steps): linearise {t1 - t0:.2f} s, network block {t3 - t2:.2f} s, solve {t4 - t3:.2f} s "

@@ -1,9 +1,10 @@
-"""Pyomo dispatch model (asset-agnostic assembly), HiGHS wrapper and result tables."""
+"""Pyomo dispatch model (asset-agnostic assembly), the HiGHS solve session and result tables."""
 
 from optimization.data import ModelData, ParkInput
 from optimization.model import DispatchModel, build_model, fix_baseline
 from optimization.registry import REGISTRY, AssetBlock, AssetInput, register
-from optimization.solve import SolveInfo, Solver, solve
+from optimization.session import SolveSession, solve
+from optimization.solve import SolveInfo
 
 __all__ = [
     "REGISTRY",
@@ -13,7 +14,7 @@ __all__ = [
     "ModelData",
     "ParkInput",
     "SolveInfo",
-    "Solver",
+    "SolveSession",
     "build_model",
     "fix_baseline",
     "register",

@@ -34,6 +34,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numvalue import native_numeric_types
 from pyomo.core.expr.visitor import identify_mutable_parameters as _mutable_params
+from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 
 from optimization.model import DispatchModel
@@ -90,7 +91,7 @@ class SolveSession:
     """One frozen HiGHS model of a built :class:`DispatchModel`, re-solved on changed data."""
 
     def __init__(self, dm: DispatchModel, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4,
-                 threads: int | None = None):
+                 threads: int | None = None, options: dict | None = None):
         self.dm = dm
         self.time_limit_s = time_limit_s
         self.mip_rel_gap = mip_rel_gap
@@ -102,6 +103,8 @@ class SolveSession:
         self._highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         if threads:
             self._highs.setOptionValue("threads", int(threads))
+        for k, v in (options or {}).items():  # further HiGHS options, e.g. {"simplex_strategy": 1}
+            self._highs.setOptionValue(k, v)
         self._pass_model()
         self.compile_s = time.perf_counter() - t0
         self.x: np.ndarray | None = None
@@ -163,7 +166,7 @@ class SolveSession:
         m = self.dm.m
         self._params: list = []
         self._pidx: dict[int, int] = {}
-        self.vars = list(m.component_data_objects(pyo.Var, descend_into=True, sort=False))
+        self.vars = _variables_in_use(m)
         self._vidx = {id(v): j for j, v in enumerate(self.vars)}
         n = len(self.vars)
         # fixed variables stay columns with lb = ub = value (fixing changes bounds, not the structure)
@@ -357,12 +360,19 @@ class SolveSession:
     # -- data changes -----------------------------------------------------------------------------
     def mark_bounds_changed(self, component=None) -> None:
         """Re-read the bounds (and fixed values) of all variables, or of those in ``component``
-        (a Block or Var), at the next solve."""
-        vs = (self.vars if component is None
-              else list(component.component_data_objects(pyo.Var, descend_into=True))
-              if hasattr(component, "component_data_objects") else list(component.values()))
+        (a Block, an indexed Var, or an iterable of variables), at the next solve."""
+        if component is None:
+            vs = self.vars
+        elif hasattr(component, "component_data_objects"):
+            vs = list(component.component_data_objects(pyo.Var, descend_into=True))
+        elif hasattr(component, "values"):
+            vs = list(component.values())
+        else:
+            vs = list(component)
         for v in vs:
-            self._read_bounds(self._vidx[id(v)], v)
+            j = self._vidx.get(id(v))
+            if j is not None:  # a variable no row or objective uses is not a column
+                self._read_bounds(j, v)
         self._cl_mask = np.isnan(self._static_lb)
         self._cu_mask = np.isnan(self._static_ub)
 
@@ -375,6 +385,8 @@ class SolveSession:
         vals = np.asarray(values, dtype=float).ravel()
         if len(vals) != len(cols):
             raise ValueError(f"{var.name}: {len(vals)} values for {len(cols)} variables")
+        used = cols >= 0
+        cols, vals = cols[used], vals[used]
         fixed = ~np.isnan(vals)
         c_fix, c_free = cols[fixed], cols[~fixed]
         self._static_lb[c_fix] = vals[fixed]
@@ -430,6 +442,7 @@ class SolveSession:
             raise SolverError(f"HiGHS stopped without a usable solution ({h.modelStatusToString(st)}); "
                               "try a larger solver.time_limit_s")
         self.x = np.asarray(h.getSolution().col_value, dtype=float)
+        self._x_ext = np.append(self.x, 0.0)  # index -1: a variable used nowhere
         self.objective_cny = float(info.objective_function_value) * self.sense
         gap = None
         if self.integer.any():
@@ -440,7 +453,7 @@ class SolveSession:
         t3 = time.perf_counter()
         self.times = SessionTimes(update_s=t1 - t0, highs_s=t2 - t1, load_s=t3 - t2)
         term = "optimal" if st == S.kOptimal else h.modelStatusToString(st)
-        return SolveInfo(term, self.objective_cny, gap, t3 - t0, len(self.vars), len(self.constraints))
+        return SolveInfo(term, self.objective_cny, gap, t3 - t0, len(self.vars), len(self.constraints), t2 - t1)
 
     # -- solution ---------------------------------------------------------------------------------
     def load_into_model(self, x: np.ndarray | None = None) -> None:
@@ -455,13 +468,14 @@ class SolveSession:
         """Column numbers of a variable component's data, in its index order (cached)."""
         hit = self._colcache.get(id(var))
         if hit is None or hit[0] is not var:
-            hit = (var, np.fromiter((self._vidx[id(v)] for v in var.values()), dtype=np.int64, count=len(var)))
+            hit = (var, np.fromiter((self._vidx.get(id(v), -1) for v in var.values()), dtype=np.int64, count=len(var)))
             self._colcache[id(var)] = hit
         return hit[1]
 
     def values(self, var) -> np.ndarray:
-        """Solution values of a variable component, in its index order."""
-        return self.x[self.columns(var)]
+        """Solution values of a variable component, in its index order (0 for a variable that no
+        constraint or objective uses)."""
+        return self._x_ext[self.columns(var)]
 
     def attach(self) -> "SolveSession":
         """Take the model over for re-solves: the asset blocks read their values from the solution
@@ -485,7 +499,27 @@ class SolveSession:
         self.detach()
 
     def value(self, v) -> float:
-        return float(self.x[self._vidx[id(v)]])
+        return float(self._x_ext[self._vidx.get(id(v), -1)])
+
+
+def _variables_in_use(m) -> list:
+    """The model's variables in order of first appearance in its active constraints, then in the
+    objective (the column order Pyomo's own HiGHS interface uses, so that among equally good
+    schedules HiGHS returns the same one); variables used nowhere are left out."""
+    seen: dict[int, object] = {}
+    for con in m.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        for v in identify_variables(con.body, include_fixed=True):
+            seen.setdefault(id(v), v)
+    for obj in m.component_data_objects(pyo.Objective, active=True, descend_into=True):
+        for v in identify_variables(obj.expr, include_fixed=True):
+            seen.setdefault(id(v), v)
+    return list(seen.values())
+
+
+def solve(dm: DispatchModel, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4, threads: int | None = None,
+          options: dict | None = None) -> SolveInfo:
+    """Solve once with HiGHS and load the solution into the model's variables."""
+    return SolveSession(dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads, options=options).solve()
 
 
 def _new_highs() -> highspy.Highs:

@@ -4,9 +4,9 @@ Given the normal schedule of a day (the optimised dispatch of :mod:`optimization
 for a window of ``d`` hours starting at step ``t_s`` is the largest reduction ``R`` [MW] of the net import
 that the parks can hold at **every** step of the window, from the state the schedule leaves them in.
 
-One :class:`CapacityModel` keeps one Pyomo model and its persistent HiGHS solver for the whole sweep
-over start hours × durations × directions; between solves only activation flags and fixed variables
-change (picked up by the persistent interface without rebuilding).
+One :class:`CapacityModel` keeps one Pyomo model and one solve session
+(:class:`optimization.session.SolveSession`) for the whole sweep over start hours × durations ×
+directions; between solves only fixed variables change, passed to HiGHS as column bounds.
 
 Maths, for the parks ``P_s`` of the scope (one park, or all parks for the district) and
 ``net[p,t] = p_import_mw[p,t] - p_export_mw[p,t]`` [MW], ``ref[t] = sum_{p in P_s} net_normal[p,t]``:
@@ -41,19 +41,13 @@ import pyomo.environ as pyo
 
 from optimization import build_model
 from optimization.data import ModelData
-from optimization.solve import Solver
-from pyomo.contrib.solver.common.results import SolutionStatus
+from optimization.session import SolveSession, solve
 from vpp.errors import SolverError, VppError
 
 DIRECTIONS = ("down", "up")
 EPS_COST = 1e-7  # weight of the dispatch cost [CNY] against R [MW] in the capacity objective
 R_MAX_MW = 1e5  # bound of R: keeps the LP bounded even with unlimited connections
 HOLD_LIMIT_FIELDS = ("max_event_h", "max_duration_h", "max_hours_per_day")
-AUTO_UPDATE_FLAGS = (
-    "check_for_new_or_removed_constraints", "check_for_new_or_removed_vars", "check_for_new_or_removed_params",
-    "check_for_new_objective", "update_constraints", "update_vars", "update_parameters",
-    "update_named_expressions", "update_objective",
-)
 
 
 def restrict(data: ModelData, parks: list[str]) -> ModelData:
@@ -112,8 +106,7 @@ class CapacityModel:
         self.load_all = False  # load every variable after a window solve (vpp.capacity_grid), not only R
         if network is not None:  # grid limits (vpp.capacity_grid.network_hook): rows added before the normal solve
             network(self.dm)
-        self.solver = Solver(self.dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-        self.normal = self.solver.solve()
+        self.normal = solve(self.dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
         m = self.dm.m
         n_t = data.n_t
         parks = [p.name for p in data.parks]
@@ -124,7 +117,8 @@ class CapacityModel:
         self._collect_variables()
         self._add_capacity_parts()
         self.n_fixed_steps = 0
-        self._manual = self._manual_updates()
+        # the capacity LP (R, hold rows, new objective) frozen once: windows change fixed flags only
+        self.session = SolveSession(self.dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
 
     # -- setup ------------------------------------------------------------------------------------
     def _collect_variables(self) -> None:
@@ -188,47 +182,18 @@ class CapacityModel:
         base.deactivate()
         m.cap_objective = pyo.Objective(expr=m.cap_r_mw - EPS_COST * base.expr, sense=pyo.maximize)
 
-    def _manual_updates(self) -> bool:
-        """Tell the persistent solver exactly what changes instead of letting it rescan the model.
-
-        Between capacity solves only fixed flags of variables change; the automatic scan of every
-        parameter and expression per solve costs several times the LP solve itself. Returns False
-        (automatic updates kept) when the interface lacks these switches.
-        """
-        opt, m = self.solver.opt, self.dm.m
-        au = getattr(getattr(opt, "config", None), "auto_updates", None)
-        if au is None or not all(hasattr(opt, f) for f in ("update_variables", "set_objective", "add_constraints")):
-            return False
-        if not all(hasattr(au, flag) for flag in AUTO_UPDATE_FLAGS):
-            return False
-        for flag in AUTO_UPDATE_FLAGS:
-            setattr(au, flag, False)
-        opt.add_constraints(list(m.cap_down.values()) + list(m.cap_up.values()))
-        if self.bounded:  # bounds set after the normal solve must reach the persistent solver
-            opt.update_variables(self.bounded)
-        opt.set_objective(m.cap_objective)
-        return True
-
     def _vars_changed(self, variables: list) -> None:
-        if self._manual and variables:
-            self.solver.opt.update_variables(variables)
+        if variables:
+            self.session.mark_bounds_changed(variables)
 
     def _solve_r(self) -> float:
-        """Re-solve with the persistent HiGHS object and load only ``R`` (the schedule is not needed)."""
-        m, sv = self.dm.m, self.solver
+        """Re-solve the capacity LP and read ``R`` (the schedule only when ``load_all``)."""
+        m = self.dm.m
         try:
-            res = sv.opt.solve(
-                m, load_solutions=False, raise_exception_on_nonoptimal_result=False, time_limit=sv.time_limit_s,
-                threads=sv.threads, solver_options={"mip_rel_gap": sv.mip_rel_gap, "output_flag": False},
-            )
-        except Exception as exc:  # HiGHS/Pyomo internals must not reach the user as a traceback
-            raise SolverError(f"HiGHS failed on a capacity window: {type(exc).__name__}: {exc}") from exc
-        if res.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
-            raise SolverError(
-                f"capacity window of park(s) {', '.join(m.P)} has no usable solution ({res.termination_condition.name})"
-            )
-        res.solution_loader.load_vars(None if self.load_all else [m.cap_r_mw])
-        return float(m.cap_r_mw.value or 0.0)
+            self.session.solve(load=self.load_all)
+        except SolverError as exc:
+            raise SolverError(f"capacity window of park(s) {', '.join(m.P)}: {exc}") from None
+        return self.session.value(m.cap_r_mw)
 
     # -- one window -------------------------------------------------------------------------------
     def fix_history(self, t_fix: int) -> None:

@@ -48,7 +48,7 @@ from network_models.linear import ac_points, constraint_rows, linearise_at
 from optimization import build_model
 from optimization.network import LinearRows, add_network_constraints, reactive_results
 from optimization.results import extract
-from optimization.solve import Solver
+from optimization.session import solve
 from vpp.capacity import CapacityModel, restrict, steps_of
 from vpp.capacity_sample import DISTRICT, day_model_data, day_scenario
 from vpp.closed_loop import _stress_step
@@ -102,7 +102,7 @@ def grid_context(scn, data) -> GridContext:
     nc = scn.network_constraints
     pf_min: dict = {}  # park pf_min limits need binaries (a MIP per window): not applied to capacity
     dm = build_model(data)
-    Solver(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap).solve()
+    solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
     p, q = dispatch_wide(dm, data.index)
     ctx = GridContext(grid, elements, park_of, p, q, linear=nc.mode == "linear", q_control=nc.q_control, pf_min=pf_min)
     if not ctx.linear:
@@ -123,7 +123,7 @@ def grid_context(scn, data) -> GridContext:
             vm_margin_pu=np.full_like(ops.vm_pu, nc.margin_pu), loading_margin_percent=np.full_like(ops.pf_mw, nc.margin_percent),
         ))
     add_network_constraints(dm, ctx.rows, q_control=nc.q_control, pf_min=pf_min)
-    Solver(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap).solve()
+    solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
     ctx.bg_p, ctx.bg_q = dispatch_wide(dm, data.index)
     return ctx
 

@@ -33,7 +33,7 @@ from network_models.linear import OperatingPoints, ac_points, constraint_rows, l
 from optimization import build_model
 from optimization.network import LinearRows, add_network_constraints, reactive_results, slack_results
 from optimization.results import DispatchResult, extract
-from optimization.solve import Solver
+from optimization.session import solve
 from vpp.dispatch import Prepared, model_data
 
 SCREEN_VM_PU = 0.02  # watch a bus once its AC voltage came within 0.02 pu of a limit
@@ -112,9 +112,9 @@ def run_constrained(prep: Prepared, strategy: str = "optimised", *, log: Callabl
     index = data.index
     timings = {"build_s": t_build, "solve_s": 0.0, "linearise_s": 0.0, "network_build_s": 0.0, "ac_s": 0.0}
 
-    def solve(tag: str) -> DispatchResult:
+    def solve_round(tag: str) -> DispatchResult:
         ts = time.perf_counter()
-        info = Solver(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap).solve()
+        info = solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
         timings["solve_s"] += time.perf_counter() - ts
         res = extract(dm, info, strategy=strategy)
         res.parks["period"] = period
@@ -127,7 +127,7 @@ def run_constrained(prep: Prepared, strategy: str = "optimised", *, log: Callabl
         timings["ac_s"] += time.perf_counter() - ts
         return ops
 
-    res0 = solve("unconstrained")
+    res0 = solve_round("unconstrained")
     ops = ac(res0)
     n0 = ops.n_violations
     rounds = [{"round": 0, "objective_cny": res0.solve.objective_cny, "cost_cny": res0.total_cost_cny,
@@ -165,7 +165,7 @@ def run_constrained(prep: Prepared, strategy: str = "optimised", *, log: Callabl
         ts = time.perf_counter()
         add_network_constraints(dm, rows, q_control=nc.q_control, pf_min=pf_min)
         timings["network_build_s"] += time.perf_counter() - ts
-        res = solve(f"round {r}")
+        res = solve_round(f"round {r}")
         slack = slack_results(dm, rows)
         pred = _predict(lin, ops, res, park_of)
         ops = ac(res)

@@ -34,7 +34,7 @@ import pandas as pd
 from optimization import build_model
 from optimization.bill import monthly_bill, park_bill
 from optimization.results import extract
-from optimization.solve import Solver
+from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp import economics as ec
 from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR, prepare
@@ -144,7 +144,7 @@ def _perfect(scn: Scenario, full_data=None) -> Schedule:
     t0 = time.perf_counter()
     dm = build_model(data)
     t1 = time.perf_counter()
-    info = Solver(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap).solve()
+    info = solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
     res = extract(dm, info)
     ev = res.assets[res.assets["kind"] == "ev_charging"].groupby("asset")["e_unmet_mwh"].sum().to_dict() if "e_unmet_mwh" in res.assets else {}
     assets = res.assets.copy()

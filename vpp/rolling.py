@@ -2,9 +2,13 @@
 
 Window ``w`` covers steps ``[w·D, w·D + W)`` of the extended profile (``D`` steps per day, ``W = D + L``
 with ``L`` look-ahead steps; the profiles are built ``ceil(L / day)`` days beyond the evaluated period so
-every window has the same length). The model is built once; each day only mutable parameters and
-variable bounds change (block ``update``), so the persistent HiGHS interface re-solves without a rebuild.
-Only the first ``D`` steps of each window are committed. State carried from one window to the next:
+every window has the same length). The model is built once and held by one solve session
+(:class:`optimization.session.SolveSession`); each day the blocks write the window's data into mutable
+parameters (block ``update``) and the session passes the changed costs and bounds to HiGHS, which
+re-solves without a rebuild. The baseline's rule is applied to the session's columns
+(``baseline_values``). Only the first ``D`` steps of each window are committed, with simultaneous
+import and export netted per step (one meter, :func:`optimization.bill.net_flows`). State carried
+from one window to the next:
 
 * battery and thermal-storage energy: ``e_init_mwh[a] := e_mwh[a, D]`` of the previous window;
 * demand charge: the window model has one peak variable ``p_peak_mw[p, 'window']`` whose lower bound is
@@ -12,9 +16,10 @@ Only the first ``D`` steps of each window are committed. State carried from one 
   ``p_peak_mw >= max(peak_so_far[p, month], p_import_mw[p, t])``, so the objective pays
   ``demand_charge × (peak_so_far + increase)``; only increases cost money (the look-ahead part of a
   window that crosses into the next month is counted against the current month, a small simplification);
-* EV sessions spanning midnight: EV groups use the envelope model; the committed group power is
-  allocated to the plugged sessions earliest-departure-first, and a session still plugged in at the next
-  window start enters it with ``e_mwh - delivered``;
+* EV sessions spanning midnight: EV groups use the slot model (:mod:`vpp.ev_slots`, exact), above
+  ``SLOTS_MAX`` sessions per window the envelope model, whose committed group power is allocated to the
+  plugged sessions earliest-departure-first; a session still plugged in at the next window start
+  enters it with ``e_mwh - delivered``;
 * interruptible contracts: the daily energy limit restarts at midnight, and windows start at midnight.
 
 Costs of the committed schedule are recomputed afterwards with the real billing months (see

@@ -31,7 +31,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optimization import build_model
-from optimization.solve import Solver
+from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp import economics as ec
 from vpp.errors import VppError
@@ -130,7 +130,7 @@ def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, 
     scale_m = 12.0 / n_months if n_days < 365 else 1.0
     say(f"sizing {', '.join(kinds)} of {len(data.sizing)} asset(s): one LP over {n_days} day(s)")
     dm = build_sizing_model(data, cost_u, scale, scale_m)
-    info = Solver(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap).solve()
+    info = solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
     m = dm.m
 
     rows, notes = [], []

@@ -113,7 +113,7 @@ def test_every_shipped_scenario_validates_and_runs_one_day(name, tmp_path):
     scn = load(name, days=1)
     check(scn)
     r = run(scn, "optimised", out_dir=tmp_path / name)
-    assert r.kpis["solver"]["termination"] == "convergenceCriteriaSatisfied"
+    assert r.kpis["solver"]["termination"] == "optimal"
     assert r.kpis["ac_nonconverged_steps"] == 0
     assert r.kpis["ev_unmet_mwh"] == pytest.approx(0.0, abs=1e-6)
     for f in ("kpis.json", "scenario_resolved.yaml", "dispatch_assets.parquet", "powerflow_summary.parquet"):

@@ -6,7 +6,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from optimization.solve import Solver
+from optimization.session import solve
 from scenarios import from_dict, load
 from scenarios.economics_schema import Economics
 from scenarios.schema import PV, Battery, FixedLoad
@@ -30,7 +30,7 @@ def _battery_case(cost_per_mwh):
     data = make_data([100, 1100], [(bat, None), (_load(), {"p_load_mw": np.array([20.0, 20.0])})])
     data.sizing = {"b": {"battery_e_mwh": (0.0, 10.0), "battery_p_mw": (0.0, 10.0)}}
     dm = build_sizing_model(data, {"battery_e_mwh": cost_per_mwh, "battery_p_mw": 0.0})
-    info = Solver(dm).solve()
+    info = solve(dm)
     return dm, info
 
 
@@ -58,7 +58,7 @@ def test_pv_size_at_bound_when_cheaper_than_grid_else_zero(cost, expected_mwp):
                                   (_load(5.0), {"p_load_mw": np.array([5.0, 5.0])})])
     data.sizing = {"pv": {"pv_mwp": (0.0, 2.0)}}
     dm = build_sizing_model(data, {"pv_mwp": cost})
-    info = Solver(dm).solve()
+    info = solve(dm)
     assert pyo.value(dm.m.pv.size_mwp["pv"]) == pytest.approx(expected_mwp, abs=1e-6)
     assert info.objective_cny == pytest.approx(500 * 10 - expected_mwp * (750 - cost), abs=1e-4)
 

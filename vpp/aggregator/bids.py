@@ -9,8 +9,8 @@ offered): ``V_p = Σ_{t∈E} sign·(a0[p,t] − a[p,t])·dt_h >= 0`` and the LP 
 with ``C`` the dispatch cost and ``σ`` the aggregator's share (a park is paid ``(1 − σ)·π``). The problem is
 block-diagonal over parks, so each park responds exactly as far as its own marginal cost stays below
 what it is paid. Offered MW at ``π``: ``Σ_p V_p / D``. ``V_p = 0`` (the normal dispatch) is feasible, so
-the offer is >= 0 and non-decreasing in ``π`` (parametric LP). One model and one persistent HiGHS
-solver serve every price (only the mutable price parameter changes between solves).
+the offer is >= 0 and non-decreasing in ``π`` (parametric LP). One model and one solve session serve
+every price (only the mutable price parameter, i.e. the window's column costs, changes between solves).
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from optimization.solve import Solver
-from vpp.aggregator.envelope import params_only, solve_load
+from optimization.session import SolveSession
 from vpp.dr.event import fix_before, keep_own_generation
 
 
@@ -44,15 +43,16 @@ def bid_curve(district, req, prices_cny_per_mwh: list[float]) -> pd.DataFrame:
     keep = 1.0 - req.terms.aggregator_share
     m.bid_objective = pyo.Objective(
         expr=m.objective.expr - keep * m.bid_price_cny_per_mwh * sum(m.bid_v_mwh[p] for p in P), sense=pyo.minimize)
-    solver = Solver(dm, **district.opts)
-    solver.solve()
-    params_only(solver)
+    session = SolveSession(dm, **district.opts)
+    session.solve(load=False)
     dur = len(W) * dt
     rows = []
     for price in sorted(float(x) for x in prices_cny_per_mwh):
         m.bid_price_cny_per_mwh.set_value(price)
-        solve_load(solver, [v for p in P for t in W for v in (m.p_import_mw[p, t], m.p_export_mw[p, t])])
-        v = {p: max(0.0, float(pyo.value(m.bid_v_mwh[p]))) for p in P}
+        session.read_parameters()  # only the price parameter changed: the costs of the window's columns
+        session.solve(load=False)
+        v = {p: max(0.0, float(sum(sign * (float(a0[p][t]) - session.value(m.p_import_mw[p, t])
+                                           + session.value(m.p_export_mw[p, t])) for t in W) * dt)) for p in P}
         row = {"price_cny_per_mwh": price, "price_cny_per_kwh": price / 1000.0,
                "offered_mwh": float(sum(v.values())), "offered_mw": float(sum(v.values()) / dur) if dur else 0.0}
         row.update({f"mw_{p}": v[p] / dur if dur else 0.0 for p in P})

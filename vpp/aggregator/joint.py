@@ -46,7 +46,7 @@ import pyomo.environ as pyo
 
 from optimization import build_model
 from optimization.results import DispatchResult, extract
-from optimization.solve import Solver
+from optimization.session import solve
 from vpp.dispatch import ac_check, model_data
 from vpp.dr.event import fix_before, keep_own_generation, split_district
 
@@ -83,7 +83,7 @@ class District:
         self.dt_h = self.data.dt_h
         self.index = self.data.index
         dm = build_model(self.data)
-        info = Solver(dm, **self.opts).solve()
+        info = solve(dm, **self.opts)
         self.normal = extract(dm, info, strategy="normal")
         self._values = [v.value for v in dm.m.component_data_objects(pyo.Var, descend_into=True)]
         self.a0 = net_of(self.normal, [p.name for p in self.scn.parks])
@@ -167,7 +167,7 @@ class District:
         if req.terms.kind == "valley_filling":
             keep_own_generation(dm, self.members, list(req.steps))
         self.add_instruction(dm, req, baseline_mw, mode)
-        info = Solver(dm, **self.opts).solve()
+        info = solve(dm, **self.opts)
         res = extract(dm, info, strategy=f"vpp_{mode}")
         rounds: list[dict] = []
         acres = None
@@ -222,7 +222,7 @@ class District:
             if hasattr(dm.m, "vpp_objective_network"):
                 dm.m.del_component("vpp_objective_network")
             dm.m.vpp_objective_network = pyo.Objective(expr=dm.m.objective_network.expr + extra, sense=pyo.minimize)
-            info = Solver(dm, **self.opts).solve()
+            info = solve(dm, **self.opts)
             res = extract(dm, info, strategy=res.strategy)
             ops = ac_points(grid, el, res.p_inject_wide(), res.q_inject_wide(), park_of)
             rounds.append({"round": r, "n_violations": ops.n_violations, "n_rows": rows.n_rows})

@@ -88,7 +88,7 @@ def simulate_history(scn, parks: list[str], days: list[dt.date], event_day: dt.d
     """Net import [MW] per park (columns) on the history days (see module docstring)."""
     from optimization import build_model, fix_baseline
     from optimization.results import extract
-    from optimization.solve import Solver
+    from optimization.session import solve
     from vpp.dispatch import model_data
     from vpp.profiles import build_profiles
 
@@ -98,6 +98,6 @@ def simulate_history(scn, parks: list[str], days: list[dt.date], event_day: dt.d
     dm = build_model(model_data(sub, prof, capacity_mva))
     if strategy == "baseline":
         fix_baseline(dm)
-    info = Solver(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap).solve()
+    info = solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
     res = extract(dm, info, strategy=strategy)
     return res.parks.pivot(index="time", columns="park", values="p_net_import_mw")[parks]

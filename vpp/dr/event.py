@@ -46,7 +46,7 @@ import pyomo.environ as pyo
 from optimization import build_model
 from optimization.model import DispatchModel
 from optimization.results import DispatchResult, extract
-from optimization.solve import Solver
+from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp.dispatch import model_data, prepare
 from vpp.dr.baseline import similar_day_baseline, similar_days, simulate_history
@@ -201,7 +201,7 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     sub = scn.model_copy(update={"parks": [p for p in scn.parks if p.name in parks]})
     dm = build_model(model_data(sub, prep.profiles, prep.capacity_mva))
     opts = dict(time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
-    info0 = Solver(dm, **opts).solve()
+    info0 = solve(dm, **opts)
     res0 = extract(dm, info0, strategy="no_event")
     t3 = time.perf_counter()
     timings["counterfactual_s"] = t3 - t2
@@ -214,7 +214,7 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
         keep_own_generation(dm, parks, steps)
     add_response(dm, parks, baseline, steps, prog.kind, commit, prog.energy_price_cny_per_mwh,
                  prog.shortfall_penalty_cny_per_mwh, prog.band)
-    info1 = Solver(dm, **opts).solve()
+    info1 = solve(dm, **opts)
     res1 = extract(dm, info1, strategy="dr_event")
     t4 = time.perf_counter()
     timings["response_s"] = t4 - t3
