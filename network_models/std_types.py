@@ -17,8 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pandapower as pp
 import yaml
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "cn_std_types.yaml"
@@ -42,7 +40,7 @@ def cn_std_type_names(element: str) -> list[str]:
     return list(_load()[element])
 
 
-def register_cn_std_types(net: pp.pandapowerNet) -> None:
+def register_cn_std_types(net) -> None:
     """Register every CN line and transformer std type into ``net`` (overwrites same-named types).
 
     Parameters
@@ -51,6 +49,8 @@ def register_cn_std_types(net: pp.pandapowerNet) -> None:
         The net to extend; afterwards ``pp.create_line(net, ..., std_type="YJV22-8.7/15-3x300")``
         and ``pp.create_transformer(net, ..., std_type="S13-M-2500/10")`` work.
     """
+    import pandapower as pp  # heavy: loaded where a net is built
+
     for element in ("line", "trafo"):
         for name, params in _load()[element].items():
             data = {k: v for k, v in params.items() if k not in META_KEYS}
@@ -67,7 +67,7 @@ def _fmt_src(s: Any) -> str:
     return ", ".join(map(str, s)) if isinstance(s, (list, tuple)) else str(s)
 
 
-def cn_std_type_table() -> pd.DataFrame:
+def cn_std_type_table():
     """One row per CN std type with its key parameters, source and confidence.
 
     Columns: ``name, element ('line'|'trafo'), type ('cs' cable / 'ol' overhead, or vector group),
@@ -87,4 +87,6 @@ def cn_std_type_table() -> pd.DataFrame:
                      **{c: p.get(c) for c in trafo_cols},
                      "source": _fmt_src(p.get("source")), "confidence": _fmt_conf(p.get("confidence"))})
     cols = ["name", "element", "type", *line_cols, *trafo_cols, "source", "confidence"]
+    import pandas as pd
+
     return pd.DataFrame(rows).reindex(columns=cols)

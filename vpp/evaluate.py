@@ -37,7 +37,8 @@ from optimization.results import extract
 from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp import economics as ec
-from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR, prepare
+from network_models.ratings import connection_capacity_mva
+from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR
 from vpp.errors import VppError
 from vpp.evaluate_data import extended_data, slice_data
 from vpp.kpis import capacity_charge_cny
@@ -322,9 +323,8 @@ def evaluate(
     if bar is not None:
         bar.close()
 
-    prep = prepare(scn.model_copy(update={"horizon": scn.horizon.model_copy(update={"days": 1})}))
-    cap_mva = prep.capacity_mva
-    dt_h = prep.profiles.dt_h
+    cap_mva = connection_capacity_mva(scn)
+    dt_h = full.dt_h
     index = pd.DatetimeIndex(proj.parks["time"].unique())
     cap_charge = sum(capacity_charge_cny(scn, cap_mva, index).values())
     split = savings_split(proj, base, dt_h)

@@ -19,7 +19,7 @@ def extended_data(scn: Scenario, lookahead_h: float) -> tuple[ModelData, Prepare
     """Model inputs of the period plus ``ceil(lookahead_h / 24)`` days of profile after it (same seed)."""
     days = scn.horizon.days
     ext = scn.model_copy(update={"horizon": scn.horizon.model_copy(update={"days": days + lookahead_days(lookahead_h)})})
-    prep = prepare(ext)
+    prep = prepare(ext, grid=False)  # no power flow in an evaluation: no pandapower grid
     return model_data(ext, prep.profiles, prep.capacity_mva), prep
 
 

@@ -114,3 +114,25 @@ def test_summary(radial_scn):
     assert pc["p_ext_grid_mw"] == pytest.approx(3.0 + pc["losses_mw"], abs=1e-6)
     txt = format_summary(s)
     assert "f1" in txt and "2 x S13-M-2500/10" in txt and "losses" in txt
+
+
+@pytest.mark.parametrize("name", ["yuhua_district", "single_park", "ieee33_parks", "grid_stress"])
+def test_connection_capacity_without_a_grid_equals_the_built_grid(name):
+    from network_models.ratings import connection_capacity_mva
+    from scenarios import load
+
+    scn = load(name)
+    grid = build_grid(scn)
+    expected = {p.name: park_capacity_mva(grid, p.name) for p in scn.parks}
+    assert connection_capacity_mva(scn) == expected
+
+
+def test_evaluation_runs_without_importing_pandapower():
+    import subprocess
+    import sys
+
+    code = ("import sys; from scenarios import load; from vpp.evaluate import evaluate; "
+            "evaluate(load('single_park'), year=2025, days=2, dr=False); "
+            "print(any(m == 'pandapower' or m.startswith('pandapower.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -7,15 +7,22 @@ steps, :mod:`network_models.batch`) or ``"pandapower"`` (one Newton-Raphson per 
 
 from __future__ import annotations
 
-from network_models import ACResult, run_timeseries
-from network_models.batch import run_timeseries_batch
+import importlib
+from typing import TYPE_CHECKING
+
 from optimization.results import DispatchResult
 from vpp.dispatch.prepare import Prepared
 
-AC_ENGINES = {"pandapower": run_timeseries, "power_grid_model": run_timeseries_batch}
+if TYPE_CHECKING:
+    from network_models.powerflow import ACResult
+
+# engine -> (module, function); the module (pandapower or power-grid-model) loads on first use
+AC_ENGINES = {"pandapower": ("network_models.powerflow", "run_timeseries"),
+              "power_grid_model": ("network_models.batch", "run_timeseries_batch")}
 
 
 def ac_check(prep: Prepared, res: DispatchResult, progress: bool = False) -> ACResult:
     """AC power flow of every step of a dispatch (engine: ``scenario.ac_check.engine``)."""
-    engine = AC_ENGINES[prep.scenario.ac_check.engine]
+    module, name = AC_ENGINES[prep.scenario.ac_check.engine]
+    engine = getattr(importlib.import_module(module), name)
     return engine(prep.grid, prep.elements, res.p_inject_wide(), res.q_inject_wide(), progress=progress)

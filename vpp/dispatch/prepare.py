@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 import vpp.assets  # noqa: F401  (registers the asset kinds the model data refers to)
-from network_models import attach_assets, build_grid, park_capacity_mva
+from network_models.ratings import connection_capacity_mva
 from optimization import AssetInput, ModelData, ParkInput
 from scenarios.schema import Scenario
 from vpp.profiles import Profiles, build_profiles
@@ -34,16 +34,29 @@ class Prepared:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
-def prepare(scn: Scenario) -> Prepared:
-    """Profiles (seeded) and the pandapower grid with one element per asset."""
+def prepare(scn: Scenario, grid: bool = True) -> Prepared:
+    """Profiles (seeded) and the pandapower grid with one element per asset.
+
+    ``grid=False`` (studies without a power flow, e.g. the year evaluation) skips the grid: the parks'
+    transformer capacity then comes from the scenario's transformer types
+    (:func:`network_models.ratings.connection_capacity_mva`, the same figure) and pandapower is not
+    imported.
+    """
     t0 = time.perf_counter()
     profiles = build_profiles(scn)
     t1 = time.perf_counter()
-    grid = build_grid(scn)
-    elements = attach_assets(grid, scn)
-    capacity = {p.name: park_capacity_mva(grid, p.name) for p in scn.parks}
+    net, elements = None, None
+    if grid:
+        from network_models.builders import build_grid, park_capacity_mva  # pandapower: loaded here
+        from network_models.mapping import attach_assets
+
+        net = build_grid(scn)
+        elements = attach_assets(net, scn)
+        capacity = {p.name: park_capacity_mva(net, p.name) for p in scn.parks}
+    else:
+        capacity = connection_capacity_mva(scn)
     t2 = time.perf_counter()
-    return Prepared(scn, profiles, grid, elements, capacity, {"profiles_s": t1 - t0, "network_s": t2 - t1})
+    return Prepared(scn, profiles, net, elements, capacity, {"profiles_s": t1 - t0, "network_s": t2 - t1})
 
 
 def park_inputs(scn: Scenario, capacity_mva: dict[str, float | None]) -> list[ParkInput]:
