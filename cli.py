@@ -88,21 +88,15 @@ def main(ctx: click.Context, debug: bool) -> None:
 @handle_errors
 def run(scenario, days, start, out, strategy, csv, as_json, no_ac, ac_engine, network_constraints):
     """Optimise the dispatch of a scenario, check it with AC power flow and write a run folder."""
-    from scenarios import load
-    from vpp.pipeline import run as run_pipeline
+    from vpp import api
     from vpp.report import kpi_table
 
-    scn = load(scenario, days=days, start=start)
-    if no_ac:
-        scn = scn.model_copy(update={"ac_check": scn.ac_check.model_copy(update={"enabled": False})})
-    if ac_engine:
-        scn = scn.model_copy(update={"ac_check": scn.ac_check.model_copy(update={"engine": ac_engine})})
-    if network_constraints:
-        nc = scn.network_constraints.model_copy(update={"mode": network_constraints})
-        scn = scn.model_copy(update={"network_constraints": nc})
+    scn = api.load_scenario(scenario, days=days, start=start)
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-{strategy}"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
-    result = run_pipeline(scn, strategy, out_dir=out_dir, csv=csv or scn.outputs.csv, progress=not as_json, log=log)
+    result = api.run(scn, strategy=strategy, ac=False if no_ac else None, ac_engine=ac_engine,
+                     network_constraints=network_constraints, out_dir=out_dir, csv=csv or scn.outputs.csv,
+                     progress=not as_json, log=log)
     if as_json:
         click.echo(json.dumps(json.loads((out_dir / "kpis.json").read_text()), indent=2, ensure_ascii=False))
     else:
@@ -185,11 +179,14 @@ def network(scenario, as_json, hosting):
 @handle_errors
 def capacity(scenario, park, durations, samples, day_type, date, notice_h, jobs, out, csv, as_json):
     """Curtailable (down) and valley-filling (up) capacity per park and district, by duration and start hour."""
-    from vpp.capacity_study import format_summary, study
+    from vpp import api
+    from vpp.capacity_study.study import format_summary
 
+    scn = api.load_scenario(scenario)
+    out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-capacity"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
-    res = study(scenario, park=park, durations=durations, samples=samples, day_type=day_type, date=date,
-                notice_h=notice_h, jobs=jobs, out=out, csv=csv, progress=not as_json, log=log)
+    res = api.capacity(scn, park=park, durations=durations, samples=samples, day_type=day_type, date=date,
+                       notice_h=notice_h, jobs=jobs, out_dir=out_dir, csv=csv, progress=not as_json, log=log)
     if as_json:
         click.echo(json.dumps({**res.meta, "summary": res.summary.to_dict(orient="records")}, indent=2, ensure_ascii=False))
     else:
@@ -207,19 +204,19 @@ def capacity(scenario, park, durations, samples, day_type, date, notice_h, jobs,
 @handle_errors
 def dr(scenario, days, start, events, out, csv, as_json):
     """Simulate DR events: similar-day baseline, optimised response, settlement, rebound, net benefit."""
-    from scenarios import load
-    from vpp.dr.report import event_json, event_table, run_dr
+    from vpp import api
+    from vpp.demand_response.report import event_json, event_table
 
-    scn = load(scenario, days=days, start=start)
+    scn = api.load_scenario(scenario, days=days, start=start)
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-dr"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
-    done = run_dr(scn, list(events) or None, out_dir, csv=csv or scn.outputs.csv, log=log)
+    done = api.dr(scn, events=list(events) or None, out_dir=out_dir, csv=csv or scn.outputs.csv, log=log)
     if as_json:
-        click.echo(json.dumps([event_json(r) for r, _ in done], indent=2, ensure_ascii=False, default=str))
+        click.echo(json.dumps([event_json(r) for r in done], indent=2, ensure_ascii=False, default=str))
         return
-    for r, folder in done:
+    for r in done:
         click.echo(event_table(r))
-        click.echo(f"folder: {folder}\n")
+        click.echo(f"folder: {out_dir / r.event.id}\n")
 
 
 @main.command()
@@ -236,21 +233,20 @@ def dr(scenario, days, start, events, out, csv, as_json):
 @handle_errors
 def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope, admission, csv, as_json):
     """Virtual power plant: joint response to grid instructions, settlement, bids, envelope, admission."""
-    from scenarios import load
+    from vpp import api
     from vpp.aggregator.report import vpp_json, vpp_text
-    from vpp.aggregator.run import aggregate as run_aggregate
 
-    scn = load(scenario, days=days, start=start)
+    scn = api.load_scenario(scenario, days=days, start=start)
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-vpp"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
-    done = run_aggregate(scn, vpp_name=vpp_name, instruction_ids=list(instructions) or None, out_dir=out_dir,
-                         do_bids=bids, do_envelope=envelope, do_admission=admission, csv=csv or scn.outputs.csv, log=log)
+    done = api.aggregate(scn, vpp_name=vpp_name, instructions=list(instructions) or None, bids=bids, envelope=envelope,
+                         admission=admission, out_dir=out_dir, csv=csv or scn.outputs.csv, log=log)
     if as_json:
-        click.echo(json.dumps([vpp_json(r) for r, _ in done], indent=2, ensure_ascii=False, default=str))
+        click.echo(json.dumps([vpp_json(r) for r in done], indent=2, ensure_ascii=False, default=str))
         return
-    for r, folder in done:
+    for r in done:
         click.echo(vpp_text(r))
-        click.echo(f"folder: {folder}\n")
+        click.echo(f"folder: {out_dir / r.vpp.name}\n")
 
 
 @main.command()
@@ -269,14 +265,13 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
 @handle_errors
 def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no_dr, out, as_json):
     """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid."""
-    from scenarios import load
-    from vpp.evaluate import evaluate as run_evaluate
-    from vpp.evaluate import summary_text
+    from vpp import api
+    from vpp.evaluation.year import summary_text
 
-    scn = load(scenario)
+    scn = api.load_scenario(scenario)
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-evaluate"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
-    ev = run_evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
+    ev = api.evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
                       out_dir=out_dir, progress=not as_json, log=log, size=size, dr=not no_dr)
     if as_json:
         click.echo(json.dumps(json.loads((out_dir / "kpis.json").read_text()), indent=2, ensure_ascii=False))
@@ -300,7 +295,7 @@ def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no
 def sweep(scenario, params, samples, scheduler, workers, days, year, horizon, out):
     """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table."""
     from scenarios import load
-    from vpp.sweep import sweep as run_sweep
+    from vpp.evaluation.sweep import sweep as run_sweep
 
     scn = load(scenario)
     path = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-sweep.parquet"

@@ -28,7 +28,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     from scenarios import load
-    from vpp.capacity_study import make_settings, run_capacity
+    from vpp.capacity_study.study import make_settings, run_capacity
 
     scn = load("yuhua_district")
     print(f"imports + scenario: {time.perf_counter() - t0:.2f} s")

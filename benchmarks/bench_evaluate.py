@@ -13,7 +13,7 @@ import argparse
 import time
 
 from scenarios import load
-from vpp.evaluate import evaluate
+from vpp.evaluation.year import evaluate
 
 
 def bench(name: str, scenario: str, days: int | None, park: str | None = None) -> None:

@@ -44,7 +44,7 @@ def fresh_process(args: list[str]) -> float:
 
 def bench_evaluate(name: str, days: int | None) -> None:
     from scenarios import load
-    from vpp.evaluate import evaluate
+    from vpp.evaluation.year import evaluate
 
     with tempfile.TemporaryDirectory() as tmp:
         cli_args = ["evaluate", name, "--year", "2025", "--out", str(Path(tmp) / "ev")]
@@ -94,8 +94,8 @@ def bench_perfect(days: int | None) -> None:
     from optimization import build_model
     from optimization.session import SolveSession
     from scenarios import load
-    from vpp.evaluate import year_scenario
-    from vpp.evaluate_data import extended_data, slice_data
+    from vpp.evaluation.year import year_scenario
+    from vpp.evaluation.data import extended_data, slice_data
 
     scn = year_scenario(load("single_park"), 2025, days)
     full, _ = extended_data(scn, 0.0)

@@ -12,8 +12,8 @@ import argparse
 import time
 
 from scenarios import load
-from vpp.evaluate import extended_data, year_scenario
-from vpp.sizing import size_project
+from vpp.evaluation.year import extended_data, year_scenario
+from vpp.evaluation.sizing import size_project
 
 
 def bench(scenario: str, days: int, park: str | None) -> None:

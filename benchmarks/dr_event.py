@@ -9,7 +9,7 @@ import sys
 import time
 
 import scenarios
-from vpp.dr.event import simulate_events
+from vpp.demand_response.event import simulate_events
 
 
 def main(name: str = "yuhua_district") -> None:

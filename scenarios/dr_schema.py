@@ -2,7 +2,7 @@
 
 Imported by :mod:`scenarios.schema` (``Scenario.dr``). Checks that need the whole scenario (unknown park
 or programme, overlapping events of one park, negative MW, event outside the horizon) are in
-:func:`vpp.dr.checks.dr_problems`, which reports every problem at once.
+:func:`vpp.demand_response.checks.dr_problems`, which reports every problem at once.
 
 Defaults (domain data ``demand_response.simulator_defaults_ASSUMPTION``, domain README §2.4; all
 ASSUMPTION, confidence L, calibrated on Zhejiang / Hainan / Shandong rules, no Hunan DR price found):

@@ -23,7 +23,7 @@ from one window to the next:
 * interruptible contracts: the daily energy limit restarts at midnight, and windows start at midnight.
 
 Costs of the committed schedule are recomputed afterwards with the real billing months (see
-:func:`vpp.evaluate.cost_table`).
+:func:`vpp.evaluation.year.cost_table`).
 """
 
 from __future__ import annotations

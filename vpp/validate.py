@@ -23,7 +23,7 @@ def check(scn: Scenario, source: str = "<scenario>") -> None:
     except ScenarioError as exc:
         problems.extend(exc.problems)
     if scn.dr is not None:
-        from vpp.dr.checks import dr_problems
+        from vpp.demand_response.checks import dr_problems
 
         # the event days are checked against the horizon by `vpp dr`, which may move the horizon
         problems.extend(dr_problems(scn, check_horizon=False))

@@ -131,7 +131,7 @@ def test_evaluation_runs_without_importing_pandapower():
     import subprocess
     import sys
 
-    code = ("import sys; from scenarios import load; from vpp.evaluate import evaluate; "
+    code = ("import sys; from scenarios import load; from vpp.evaluation.year import evaluate; "
             "evaluate(load('single_park'), year=2025, days=2, dr=False); "
             "print(any(m == 'pandapower' or m.startswith('pandapower.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -30,13 +30,13 @@ Sections (one test function each, so that ``pytest -n 2`` spreads them):
   others; AC check off except single_park optimised (which also pins the AC voltage/loading figures);
 * ``run_grid_stress``: ``vpp run grid_stress --no-ac`` (network_constraints linear: closed loop of LP and
   AC power flow, ~15 s, kept in its own test);
-* ``dr``: ``vpp dr yuhua_district`` (:func:`vpp.dr.event.simulate_events`), every event;
+* ``dr``: ``vpp dr yuhua_district`` (:func:`vpp.demand_response.event.simulate_events`), every event;
 * ``capacity``: ``vpp capacity single_park --durations 1,2 --samples 1 --jobs 1``
-  (:func:`vpp.capacity_study.run_capacity`, no run folder);
+  (:func:`vpp.capacity_study.study.run_capacity`, no run folder);
 * ``aggregate``: ``vpp aggregate yuhua_district --no-envelope`` (:func:`vpp.aggregator.run.aggregate`; the
   envelope, 192 solves, is left out to keep the test cheap);
 * ``evaluate``: ``vpp evaluate single_park --year 2025 --days 14`` (rolling horizon,
-  :func:`vpp.evaluate.evaluate`). ``evaluate_expected_to_change`` in pins.json marks, next to each evaluate
+  :func:`vpp.evaluation.year.evaluate`). ``evaluate_expected_to_change`` in pins.json marks, next to each evaluate
   figure, whether netting simultaneous import and export per step in the rolling path moves it (see
   :data:`EVALUATE_EXPECTED_TO_CHANGE`). That change landed in d4e745d (1.429 MWh of same-step export and
   343.02 CNY moved from export revenue to PV self-consumption; totals, NPV and IRR unchanged) and the
@@ -160,8 +160,8 @@ def compute_run_grid_stress() -> dict:
 
 def compute_dr() -> dict:
     """``vpp dr yuhua_district``: per event the totals and, per park, verified response and money."""
-    from vpp.dr.event import simulate_events
-    from vpp.dr.report import event_json
+    from vpp.demand_response.event import simulate_events
+    from vpp.demand_response.report import event_json
 
     out = {}
     for r in simulate_events(scenario("yuhua_district", ac=True)):
@@ -179,7 +179,7 @@ def compute_dr() -> dict:
 def compute_capacity() -> dict:
     """``vpp capacity single_park --durations 1,2 --samples 1``: P50/P90 and best start hour per row."""
     from scenarios import load
-    from vpp.capacity_study import make_settings, run_capacity
+    from vpp.capacity_study.study import make_settings, run_capacity
 
     scn = load("single_park")
     settings = make_settings(scn, durations_h=(1.0, 2.0), samples=1, jobs=1)
@@ -241,7 +241,7 @@ EVALUATE_KEYS = ("total_cost_cny", "energy_cost_cny", "export_revenue_cny", "dem
 def compute_evaluate() -> dict:
     """``vpp evaluate single_park --year 2025 --days 14`` (rolling): bills, savings split, NPV."""
     from scenarios import load
-    from vpp.evaluate import evaluate
+    from vpp.evaluation.year import evaluate
 
     ev = evaluate(load("single_park"), year=2025, days=14)
     k = ev.kpis

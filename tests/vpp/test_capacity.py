@@ -12,8 +12,8 @@ import pytest
 from optimization import AssetInput, ModelData, ParkInput
 from scenarios.schema import Battery, FixedLoad, InterruptibleLoad
 from tests.optimization.helpers import make_data
-from vpp.capacity import CapacityModel
-from vpp.capacity_study import make_settings, parse_durations, stats, study_day, summarise
+from vpp.capacity_study.model import CapacityModel
+from vpp.capacity_study.study import make_settings, parse_durations, stats, study_day, summarise
 from vpp.errors import VppError
 
 N = 96  # one day at 15 min

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from scenarios import load
-from vpp.capacity_study import format_summary, make_settings, run_capacity
+from vpp.capacity_study.study import format_summary, make_settings, run_capacity
 
 HOURS = (0.0, 1.0, 23.0)
 

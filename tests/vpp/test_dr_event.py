@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from scenarios import from_dict
-from vpp.dr.checks import check_dr
-from vpp.dr.event import simulate_event
-from vpp.dr.settlement import settle
+from vpp.demand_response.checks import check_dr
+from vpp.demand_response.event import simulate_event
+from vpp.demand_response.settlement import settle
 from vpp.errors import ScenarioError
 
 

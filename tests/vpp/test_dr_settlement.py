@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vpp.dr.baseline import similar_day_baseline, similar_days
-from vpp.dr.event import split_district
-from vpp.dr.settlement import settle, verified_response_mw
+from vpp.demand_response.baseline import similar_day_baseline, similar_days
+from vpp.demand_response.event import split_district
+from vpp.demand_response.settlement import settle, verified_response_mw
 
 
 def history(first="2025-07-12", days=10):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scenarios import load
-from vpp.evaluate import _perfect, _rolling, evaluate, extended_data, year_scenario
+from vpp.evaluation.year import _perfect, _rolling, evaluate, extended_data, year_scenario
 from vpp.rolling import allocate_edf
 
 import pandas as pd
@@ -77,7 +77,7 @@ def test_evaluate_savings_add_up_and_folder(tmp_path):
 
 
 def test_baseline_in_a_second_process_gives_the_same_numbers(monkeypatch):
-    import vpp.evaluate as E
+    import vpp.evaluation.year as E
     from scenarios import load
 
     scn = load("single_park")

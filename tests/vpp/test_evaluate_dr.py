@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scenarios import from_dict
-from vpp.dr.event import simulate_event
-from vpp.evaluate import evaluate
+from vpp.demand_response.event import simulate_event
+from vpp.evaluation.year import evaluate
 
 
 def scenario():

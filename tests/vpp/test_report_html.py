@@ -7,7 +7,7 @@ import pytest
 
 from scenarios import load
 from vpp.errors import VppError
-from vpp.evaluate import evaluate
+from vpp.evaluation.year import evaluate
 from vpp.pipeline import run
 from vpp.report_html import write_report
 

@@ -13,8 +13,8 @@ from scenarios.schema import PV, Battery, FixedLoad
 from tests.optimization.helpers import make_data
 from vpp import economics as ec
 from vpp.errors import VppError
-from vpp.evaluate import evaluate
-from vpp.sizing import build_sizing_model, parse_size
+from vpp.evaluation.year import evaluate
+from vpp.evaluation.sizing import build_sizing_model, parse_size
 
 
 def _load(p=20.0):

@@ -5,7 +5,7 @@ import pytest
 
 from scenarios import load
 from vpp.errors import VppError
-from vpp.sweep import apply_updates, parse_param, sweep
+from vpp.evaluation.sweep import apply_updates, parse_param, sweep
 
 
 def test_parse_and_apply():

@@ -6,7 +6,7 @@ Rules (domain ``demand_response.hunan_vpp_rules_2026``, S_HN_VPP_2026, confidenc
 1. **regulating capacity** ``C_reg = C_down + C_up >= 10 MW``: ``C_down`` (``C_up``) is the largest
    reduction (increase) of the members' summed net import, against their normal optimised dispatch, that
    they can **hold at every step** of a window of the minimum continuous duration (1 h), maximised over
-   the whole-hour start times of the day (:class:`vpp.capacity.CapacityModel`: every dispatch constraint
+   the whole-hour start times of the day (:class:`vpp.capacity_study.model.CapacityModel`: every dispatch constraint
    holds, decisions before the notice (``capacity.notice_h``) are fixed, contracts' duration limits apply);
 2. **continuous response >= 1 h**: the capacity of rule 1 is held for ``min_continuous_response_h``; the
    rule passes when the down capacity held for that duration is > 0 and the capability test delivered it
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from vpp.aggregator.portfolio import Request, terms_for
-from vpp.capacity import CapacityModel, restrict
+from vpp.capacity_study.model import CapacityModel, restrict
 
 TEST_PENALTY_CNY_PER_MWH = 1.0e5  # capability test: deliver whenever physically possible
 
@@ -77,7 +77,7 @@ def capability_test(district, vpp, r_mw: float, start_h: float, notice_h: float)
     """Simulate a ``r_mw`` reduction call of 1 h at ``start_h`` on the first day; measure its delivery."""
     from vpp.aggregator.portfolio import window_steps
     from vpp.aggregator.settlement import settle_vpp
-    from vpp.dr.event import notice_step
+    from vpp.demand_response.event import notice_step
 
     dur = float(vpp.admission.min_continuous_response_h)
     date = district.index[0].date()

@@ -20,7 +20,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optimization.session import SolveSession
-from vpp.dr.event import fix_before, keep_own_generation
+from vpp.demand_response.event import fix_before, keep_own_generation
 
 
 def bid_curve(district, req, prices_cny_per_mwh: list[float]) -> pd.DataFrame:

@@ -15,7 +15,7 @@ mutable objective weights ``w[t] ∈ {−1, 0, +1}`` change, i.e. the costs of o
 ``upper[t]``, tested with an AC check), but not *simultaneously*: reaching the lower bound at ``t`` uses up
 stored energy that the band at ``t+1`` assumed was still there. The band is therefore **optimistic** for
 a sequence of calls (a call held over several steps gets less than the pointwise band; use the held
-capacity of :mod:`vpp.admission` / :mod:`vpp.capacity` for that) and **exact** for one step. It is
+capacity of :mod:`vpp.admission` / :mod:`vpp.capacity_study.model` for that) and **exact** for one step. It is
 network-feasible as far as the dispatch model knows the network (connection limits; ``linear`` rows are
 not added here), and the AC check of the bound dispatches reports what the grid thinks.
 """
@@ -39,13 +39,13 @@ def _net_expr(m, parks, t):
 def envelope(district, steps: list[int] | None = None) -> pd.DataFrame:
     """``time, lower_mw, upper_mw, normal_mw`` per step (module docstring).
 
-    The model covers the members only (``vpp.capacity.restrict``): with connection limits the non-members'
+    The model covers the members only (``vpp.capacity_study.model.restrict``): with connection limits the non-members'
     fixed exchange does not interact with them. Between solves only the objective costs of the members'
     import/export at one step change (the weights ``w[t]``); the session passes just those costs to
     HiGHS, which re-solves with dual simplex from the previous basis.
     """
     from optimization import build_model
-    from vpp.capacity import restrict
+    from vpp.capacity_study.model import restrict
 
     dm = build_model(restrict(district.data, district.members))
     m = dm.m

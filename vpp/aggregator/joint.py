@@ -5,16 +5,16 @@ exchange ``p_import_mw``/``p_export_mw`` is fixed to their normal optimised disp
 of the VPP but share the grid, so the AC check and linear network rows see the whole district).
 
 Normal dispatch ``a0`` (no instruction) is solved first; a mode's model is a fresh build whose variables
-start at ``a0``: every variable with step ``t < t_notice`` is fixed there (:func:`vpp.dr.event.fix_before`),
+start at ``a0``: every variable with step ``t < t_notice`` is fixed there (:func:`vpp.demand_response.event.fix_before`),
 and for valley filling the members' own generation keeps at least its normal value in the window
-(:func:`vpp.dr.event.keep_own_generation`). With park response ``d[p,t] = sign·(B[p,t] − a[p,t])``,
+(:func:`vpp.demand_response.event.keep_own_generation`). With park response ``d[p,t] = sign·(B[p,t] − a[p,t])``,
 request ``R[t]``, band ``[lo, hi]``, price ``π``, penalty ``π_s`` and dispatch cost ``C`` (objective of
 :mod:`optimization.model`):
 
 * **joint**: ``s[t] >= lo·R[t] − Σ_p d[p,t]``, ``s >= 0``; ``Y <= Σ_{t,p} d[p,t]·dt_h``,
   ``Y <= hi·Σ_t R[t]·dt_h``; minimise ``C − π·Y + π_s·Σ_t s[t]·dt_h``;
 * **alone**: each park ``p`` gets the share ``φ_p`` of the request (pro rata to its baseline energy in the
-  window, :func:`vpp.dr.event.split_district`) and is settled alone: ``s[p,t] >= lo·φ_p·R[t] − d[p,t]``,
+  window, :func:`vpp.demand_response.event.split_district`) and is settled alone: ``s[p,t] >= lo·φ_p·R[t] − d[p,t]``,
   ``Y_p <= Σ_t d[p,t]·dt_h``, ``Y_p <= hi·φ_p·E``; minimise ``C − π·Σ_p Y_p + π_s·Σ s[p,t]·dt_h``.
   The problem is block-diagonal over parks, so one solve is the sum of the separate solves;
 * **pro-rata**: the naive split: park ``p`` is told to follow ``φ_p·R[t]``: ``s[p,t] >= φ_p·R[t] − d[p,t]``,
@@ -48,7 +48,7 @@ from optimization import build_model
 from optimization.results import DispatchResult, extract
 from optimization.session import solve
 from vpp.dispatch import ac_check, model_data
-from vpp.dr.event import fix_before, keep_own_generation, split_district
+from vpp.demand_response.event import fix_before, keep_own_generation, split_district
 
 MODES = ("joint", "alone", "prorata")
 

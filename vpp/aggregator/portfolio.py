@@ -6,7 +6,7 @@
 * **request** ``R[t]`` [MW] at each step of the window, in the response direction (``sign`` = +1 for peak
   shaving, −1 for valley filling): ``reduce_mw`` / ``increase_mw`` at every step, or for a target profile
   ``R[t] = max(0, sign · (B_sum[t] − target[t]))`` with ``B_sum`` the members' summed baseline;
-* **baseline** ``B[p,t]`` [MW] per member: the similar-day settlement baseline of :mod:`vpp.dr.baseline`
+* **baseline** ``B[p,t]`` [MW] per member: the similar-day settlement baseline of :mod:`vpp.demand_response.baseline`
   (mean of the previous 5 similar days of a simulated history) or the members' no-instruction optimised
   dispatch (``baseline: counterfactual``).
 """
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.dr_schema import DEFAULT_PRICE_CNY_PER_MWH
-from vpp.dr.event import event_mask, notice_step
+from vpp.demand_response.event import event_mask, notice_step
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def baselines(scn, vpp, parks: list[str], date, index: pd.DatetimeIndex, capacit
     """Settlement baseline ``B[p,t]`` [MW] of each member on the model's index (module docstring)."""
     if vpp.baseline == "counterfactual":
         return {p: np.asarray(counterfactual_mw[p], dtype=float).copy() for p in parks}
-    from vpp.dr.baseline import similar_day_baseline, similar_days, simulate_history
+    from vpp.demand_response.baseline import similar_day_baseline, similar_days, simulate_history
 
     n_days = 5
     if vpp.programme and scn.dr is not None and scn.dr.programme(vpp.programme) is not None:

@@ -12,7 +12,7 @@ valley filling), price ``π``, penalty price ``π_s``, band ``[lo, hi]``, aggreg
 * **allocation** of the request to parks (their share of the instruction): ``R_p[t] = R[t] · w_p[t]`` with
   ``w_p[t] = max(d[p,t], 0) / Σ_q max(d[q,t], 0)`` (pro rata to what each park delivered at that step;
   pro rata to baseline energy in the window where nobody delivered);
-* **parks**: each park's verified response against its own baseline (:func:`vpp.dr.settlement.settle`,
+* **parks**: each park's verified response against its own baseline (:func:`vpp.demand_response.settlement.settle`,
   commitment = its mean allocation) ``v_p``; park compensation ``= (1 − σ) · compensation · v_p / Σ_q v_q``;
   park penalty ``= penalty · u_p / Σ_q u_q`` with ``u_p = Σ_t max(0, lo · R_p[t] − d[p,t]) · dt_h``
   (its own shortfall against its allocation; pro rata to the allocation if every ``u`` is 0);
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vpp.dr.settlement import settle
+from vpp.demand_response.settlement import settle
 
 
 def _weights(x: dict[str, float], fallback: dict[str, float]) -> dict[str, float]:

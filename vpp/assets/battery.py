@@ -17,7 +17,7 @@ Sizing (opt-in, ``data.sizing[a] = {"battery_e_mwh": (lo, hi), "battery_p_mw": (
 --size battery``): energy ``size_e_mwh[a] = E`` and power ``size_p_mw[a] = P`` are variables in their bounds,
 and the constant limits become constraints: ``p_charge, p_discharge <= P``, ``p_charge + p_discharge <= P``,
 ``soc_min·E <= e[k] <= soc_max·E``, ``e[0] = soc_init·E``, ``e[T] >= soc_end·E`` (capex term in
-:mod:`vpp.sizing`). Only for a single solve (no rolling ``update``).
+:mod:`vpp.evaluation.sizing`). Only for a single solve (no rolling ``update``).
 
 Baseline: idle (both powers fixed at 0, end condition dropped).
 """

@@ -5,7 +5,7 @@ Cost: ``curtailment_cost_cny_per_mwh * (p_available - p_pv) * dt_h`` (0 by defau
 Sizing (opt-in, ``data.sizing[a] = {"pv_mwp": (lo, hi)}``, ``vpp evaluate --size pv``): the size
 ``size_mwp[a]`` in ``[lo, hi]`` is a variable and the bound becomes the constraint
 ``p_pv_mw[a,t] <= avail_per_mwp[a,t] * size_mwp[a]`` with ``avail_per_mwp = p_available_mw / p_mwp`` of the
-scenario's profile (the profile is linear in the size); the capex term is added by :mod:`vpp.sizing`.
+scenario's profile (the profile is linear in the size); the capex term is added by :mod:`vpp.evaluation.sizing`.
 Baseline: where the park may export freely the PV is fixed at its available power; behind a
 no-reverse-flow (防逆流) or export-limited connection it is left to the inverter control, i.e. used as
 far as the connection takes it.

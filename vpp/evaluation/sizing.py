@@ -35,7 +35,7 @@ from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp import economics as ec
 from vpp.errors import VppError
-from vpp.evaluate_data import slice_data
+from vpp.evaluation.data import slice_data
 
 SIZE_KINDS = ("pv", "battery")
 ZERO_MW = 1e-6  # sizes below 1 W / 1 Wh count as "do not build"

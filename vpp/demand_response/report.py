@@ -137,7 +137,7 @@ def write_event(r, scn, out_dir: Path, csv: bool = False) -> Path:
 
 def run_dr(scn, event_ids: list[str] | None, out_dir: Path, csv: bool = False, log=None) -> list[tuple[Any, Path]]:
     """Simulate the events and write one folder per event under ``out_dir``; returns (result, folder) pairs."""
-    from vpp.dr.event import simulate_events
+    from vpp.demand_response.event import simulate_events
 
     out = []
     for r in simulate_events(scn, event_ids, log=log):

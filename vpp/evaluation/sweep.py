@@ -7,7 +7,7 @@ like a scenario file. ``samples = K`` evaluates every grid point with seeds ``se
 over the stochastic profiles). A size of 0 (``e_max_mwh``, ``p_mwp``, ``p_max_mw``, ``n_chargers``,
 ``p_charger_mw``) removes the asset at that point.
 
-Each point is one :func:`vpp.evaluate.evaluate` call on a scenario copy. Points run on a Dask cluster:
+Each point is one :func:`vpp.evaluation.year.evaluate` call on a scenario copy. Points run on a Dask cluster:
 a local one (processes) by default, or the scheduler at ``scheduler`` (``tcp://host:8786``);
 ``scheduler='sequential'`` runs them in this process. A failed point gets ``status = 'error'`` and its
 message; the others are kept. The table is rewritten atomically after every finished point, and a rerun
@@ -100,7 +100,7 @@ def points(params: list[tuple[str, list[float]]], samples: int) -> list[dict[str
 def evaluate_point(scn_json: dict[str, Any], point: dict[str, Any], eval_kwargs: dict[str, Any]) -> dict[str, Any]:
     """One sweep point -> one table row (never raises: failures become ``status='error'``)."""
     from scenarios.schema import Scenario as S
-    from vpp.evaluate import evaluate
+    from vpp.evaluation.year import evaluate
 
     row: dict[str, Any] = {"point_id": point["point_id"], "sample": point["sample"], **point["updates"]}
     try:

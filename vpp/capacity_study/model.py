@@ -103,8 +103,8 @@ class CapacityModel:
     def __init__(self, data: ModelData, *, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4, network=None):
         self.data = data
         self.dm = build_model(data)
-        self.load_all = False  # load every variable after a window solve (vpp.capacity_grid), not only R
-        if network is not None:  # grid limits (vpp.capacity_grid.network_hook): rows added before the normal solve
+        self.load_all = False  # load every variable after a window solve (vpp.capacity_study.grid), not only R
+        if network is not None:  # grid limits (vpp.capacity_study.grid.network_hook): rows added before the normal solve
             network(self.dm)
         self.normal = solve(self.dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
         m = self.dm.m

@@ -1,7 +1,7 @@
 """DR revenue of an evaluation: the scenario's DR events that fall in the evaluated period.
 
 Each event ``e`` whose date lies in ``[start, start + days)`` is simulated exactly as ``vpp dr`` does
-(:func:`vpp.dr.event.simulate_event`) on a copy of the evaluated project scenario whose horizon is that
+(:func:`vpp.demand_response.event.simulate_event`) on a copy of the evaluated project scenario whose horizon is that
 one day: similar-day settlement baseline, no-event counterfactual dispatch, optimised response,
 settlement. Per event and park::
 
@@ -28,7 +28,7 @@ SUM_KEYS = ("payment_cny", "capacity_payment_cny", "penalty_cny", "dr_revenue_cn
 
 def events_in_period(scn: Scenario) -> tuple[list, list[str]]:
     """Events whose date is in the horizon and whose parks are all in the scenario; ids skipped for parks."""
-    from vpp.dr.checks import event_parks
+    from vpp.demand_response.checks import event_parks
 
     if scn.dr is None:
         return [], []
@@ -48,7 +48,7 @@ def events_in_period(scn: Scenario) -> tuple[list, list[str]]:
 
 def dr_revenue(scn: Scenario, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Simulate the period's events (module docstring); totals [CNY] and one row per event and park."""
-    from vpp.dr.event import simulate_event
+    from vpp.demand_response.event import simulate_event
 
     events, skipped = events_in_period(scn)
     out: dict[str, Any] = {k: 0.0 for k in SUM_KEYS}
@@ -56,8 +56,8 @@ def dr_revenue(scn: Scenario, log: Callable[[str], None] | None = None) -> dict[
     if not events:
         return out
     names = {p.name for p in scn.parks}
-    # the evaluated parks' events only (others would name unknown parks in the checks of vpp.dr)
-    from vpp.dr.checks import event_parks
+    # the evaluated parks' events only (others would name unknown parks in the checks of vpp.demand_response)
+    from vpp.demand_response.checks import event_parks
 
     keep = [e for e in scn.dr.events if set(event_parks(scn, e)) <= names]
     dr_cfg = scn.dr.model_copy(update={"events": keep})

@@ -3,7 +3,7 @@
 For one day (a July or January working day, or a given date) and ``K`` sampled versions of it (scenario
 seed ``+ k``, ``k = 0..K-1``: PV weather, EV arrivals and load noise change), every park and the district
 (all evaluated parks together, the joint change at the substation) is swept over start hours
-``0..23`` × durations × directions with :class:`vpp.capacity.CapacityModel`.
+``0..23`` × durations × directions with :class:`vpp.capacity_study.model.CapacityModel`.
 
 Statistics over the samples, per scope × direction × duration × start hour:
 
@@ -39,9 +39,9 @@ import pandas as pd
 
 from network_models import build_grid, park_capacity_mva
 from scenarios.schema import Scenario
-from vpp.capacity import DIRECTIONS, CapacityModel, restrict, steps_of
-from vpp.capacity_grid import ac_check_summary, context_for, grid_note, network_hook
-from vpp.capacity_sample import DISTRICT, day_model_data, day_scenario
+from vpp.capacity_study.model import DIRECTIONS, CapacityModel, restrict, steps_of
+from vpp.capacity_study.grid import ac_check_summary, context_for, grid_note, network_hook
+from vpp.capacity_study.sample import DISTRICT, day_model_data, day_scenario
 from vpp.errors import VppError
 SUMMER_DAY = (7, 22)  # a working day in July (critical-peak month), moved forward to Mon-Fri
 WINTER_DAY = (1, 15)  # a working day in January, before the Spring Festival, moved forward to Mon-Fri
@@ -156,7 +156,7 @@ def scope_windows(scn: Scenario, capacity_mva: dict, settings: CapacitySettings,
     data = day_model_data(scn_k, capacity_mva)
     parks = list(settings.parks) if scope == DISTRICT else [scope]
     hook = None
-    if scn.network_constraints.mode == "linear":  # grid limits in the LP (vpp.capacity_grid)
+    if scn.network_constraints.mode == "linear":  # grid limits in the LP (vpp.capacity_study.grid)
         hook = network_hook(context_for(scn_k, data), parks)
     cm = CapacityModel(restrict(data, parks), time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap,
                        network=hook)
@@ -287,7 +287,7 @@ def format_summary(summary: pd.DataFrame, meta: dict) -> str:
 def write_capacity(result: CapacityResult, scn: Scenario, out_dir: Path, csv: bool = False) -> Path:
     """Write the capacity run folder atomically (hidden sibling folder renamed into place)."""
     from scenarios.loader import dump
-    from vpp.capacity_plot import plot_capacity
+    from vpp.capacity_study.plot import plot_capacity
     from vpp.outputs import atomic_folder, write_json
 
     out_dir = Path(out_dir)
@@ -355,31 +355,3 @@ def run_capacity(
     if out_dir is not None:
         res.out_dir = write_capacity(res, scn, Path(out_dir), csv=csv)
     return res
-
-
-def study(
-    scenario: str | Path,
-    *,
-    park: str | None = None,
-    durations: str | None = None,
-    samples: int | None = None,
-    day_type: str | None = None,
-    date: str | None = None,
-    notice_h: float | None = None,
-    jobs: int | None = None,
-    out: str | Path | None = None,
-    csv: bool = False,
-    progress: bool = False,
-    log: Callable[[str], None] | None = None,
-) -> CapacityResult:
-    """``vpp capacity``: load the scenario, apply the options and run the study into its folder
-    (default ``<outputs.dir>/<scenario>-capacity``)."""
-    from scenarios import load
-
-    scn = load(scenario)
-    settings = make_settings(
-        scn, park=park, durations_h=parse_durations(durations) if durations else None, samples=samples,
-        day_type=day_type, date=date, notice_h=notice_h, jobs=jobs,
-    )
-    out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-capacity"
-    return run_capacity(scn, settings, out_dir=out_dir, csv=csv or scn.outputs.csv, progress=progress, log=log)

@@ -3,7 +3,7 @@
 Steps of :func:`simulate_event` (``vpp dr``):
 
 1. **Settlement baseline** ``B[p,t]`` per participating park: similar-day mean of a simulated history
-   (:mod:`vpp.dr.baseline`). A ``district_mw`` event is split over its parks pro rata to
+   (:mod:`vpp.demand_response.baseline`). A ``district_mw`` event is split over its parks pro rata to
    ``max(0, baseline energy in the window)`` (equal shares if all are 0).
 2. **Counterfactual**: the no-event optimised dispatch of the horizon (the park's normal operation).
 3. **Response LP**: the same dispatch model, plus for each park ``p`` with commitment ``C_p`` over the
@@ -15,7 +15,7 @@ Steps of :func:`simulate_event` (``vpp dr``):
    * shortfall ``S_p >= band_min · C_p · D − V_p``, ``S_p >= 0``;
    * objective: dispatch cost ``− price · sum_p Y_p + penalty · sum_p S_p``.
 
-   This is the settlement rule of :mod:`vpp.dr.settlement` except that the per-step clipping at 0 is
+   This is the settlement rule of :mod:`vpp.demand_response.settlement` except that the per-step clipping at 0 is
    left out (it is not concave): the LP counts a step that goes the wrong way against the response,
    so it never over-estimates the payment. The settlement of the result uses the exact rule.
    For valley filling, own generation (the assets' ``exportable_mw``, i.e. PV) may not fall below the
@@ -49,9 +49,9 @@ from optimization.results import DispatchResult, extract
 from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp.dispatch import model_data, prepare
-from vpp.dr.baseline import similar_day_baseline, similar_days, simulate_history
-from vpp.dr.checks import check_dr, event_parks
-from vpp.dr.settlement import settle
+from vpp.demand_response.baseline import similar_day_baseline, similar_days, simulate_history
+from vpp.demand_response.checks import check_dr, event_parks
+from vpp.demand_response.settlement import settle
 
 
 @dataclass

@@ -49,8 +49,8 @@ from optimization import build_model
 from optimization.network import LinearRows, add_network_constraints, reactive_results
 from optimization.results import extract
 from optimization.session import solve
-from vpp.capacity import CapacityModel, restrict, steps_of
-from vpp.capacity_sample import DISTRICT, day_model_data, day_scenario
+from vpp.capacity_study.model import CapacityModel, restrict, steps_of
+from vpp.capacity_study.sample import DISTRICT, day_model_data, day_scenario
 from vpp.closed_loop import _stress_step
 
 SCREEN_VM_PU = 0.03  # watch a bus once its normal-schedule AC voltage comes within 0.03 pu of a limit

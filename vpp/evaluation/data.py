@@ -2,7 +2,7 @@
 
 * :func:`extended_data`: the evaluated period plus the rolling horizon's look-ahead days of profile;
 * :func:`slice_data`: its first ``n`` steps as one perfect-foresight model (used by the perfect-foresight
-  run of :mod:`vpp.evaluate` and by :mod:`vpp.sizing`).
+  run of :mod:`vpp.evaluation.year` and by :mod:`vpp.evaluation.sizing`).
 """
 
 from __future__ import annotations

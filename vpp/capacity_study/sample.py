@@ -1,7 +1,7 @@
 """One sampled day of the capacity study (``vpp capacity``): its scenario and its model data.
 
-Shared by the study (:mod:`vpp.capacity_study`: sweep of the windows) and its grid limits
-(:mod:`vpp.capacity_grid`: background dispatch, AC check of the windows), which both work on the same
+Shared by the study (:mod:`vpp.capacity_study.study`: sweep of the windows) and its grid limits
+(:mod:`vpp.capacity_study.grid`: background dispatch, AC check of the windows), which both work on the same
 sampled days.
 """
 

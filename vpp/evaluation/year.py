@@ -14,10 +14,10 @@ Savings split (baseline B − project P, summing exactly to the total saving):
 ``demand_charge = D_B − D_P``; ``export = X_P − X_B``; ``pv_self_consumption = sum price·(PV − export)⁺·dt``
 (PV used on site valued at the import price); ``energy_arbitrage = (E_B − E_P) − pv_self_consumption``
 (battery, EV and load shifting); ``asset_costs = A_B − A_P``; ``dr_revenue`` = net benefit of the scenario's
-DR events in the period (:mod:`vpp.evaluate_dr`, on top of the bill difference, not annualised).
+DR events in the period (:mod:`vpp.evaluation.dr_revenue`, on top of the bill difference, not annualised).
 
 ``size=('pv', 'battery')`` first chooses the sizes with one perfect-foresight LP over the period
-(:mod:`vpp.sizing`) and then evaluates the project with the chosen sizes.
+(:mod:`vpp.evaluation.sizing`) and then evaluates the project with the chosen sizes.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ from vpp import economics as ec
 from network_models.ratings import connection_capacity_mva
 from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR
 from vpp.errors import VppError
-from vpp.evaluate_data import extended_data, slice_data
+from vpp.evaluation.data import extended_data, slice_data
 from vpp.kpis import capacity_charge_cny
 from vpp.rolling import run_rolling
-from vpp.sizing import parse_size, size_project
+from vpp.evaluation.sizing import parse_size, size_project
 
 HORIZONS = ("rolling", "perfect")
 
@@ -72,8 +72,8 @@ class Evaluation:
     daily: pd.DataFrame
     perfect: Schedule | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
-    sizing: Any = None  # vpp.sizing.SizingResult with --size
-    dr: dict[str, Any] | None = None  # vpp.evaluate_dr.dr_revenue
+    sizing: Any = None  # vpp.evaluation.sizing.SizingResult with --size
+    dr: dict[str, Any] | None = None  # vpp.evaluation.dr_revenue.dr_revenue
 
 
 def year_scenario(scn: Scenario, year: int | None, days: int | None) -> Scenario:
@@ -252,7 +252,7 @@ def evaluate(
 
     ``compare=True`` also solves the other horizon mode and reports the gap
     ``(cost_rolling − cost_perfect) / |cost_perfect|``. ``size`` (``'pv,battery'``) sizes those assets
-    first (:mod:`vpp.sizing`); ``dr=False`` skips the DR events (:mod:`vpp.evaluate_dr`).
+    first (:mod:`vpp.evaluation.sizing`); ``dr=False`` skips the DR events (:mod:`vpp.evaluation.dr_revenue`).
     """
     if horizon not in HORIZONS:
         raise VppError(f"unknown horizon '{horizon}' (choose from {', '.join(HORIZONS)})")
@@ -310,7 +310,7 @@ def evaluate(
             pool.shutdown(cancel_futures=True)
     dr_res = None
     if dr and scn.dr is not None:
-        from vpp.evaluate_dr import dr_revenue
+        from vpp.evaluation.dr_revenue import dr_revenue
 
         t0 = time.perf_counter()
         dr_res = dr_revenue(scn, log=say)
@@ -349,7 +349,7 @@ def evaluate(
         "project": {**_totals(proj), "capacity_charge_cny": cap_charge},
         "baseline": {**_totals(base), "capacity_charge_cny": cap_charge},
         "savings_cny": split, "savings_total_cny": float(sum(split.values())),
-        "dr_revenue_note": ("net benefit of the DR events in the period (vpp.evaluate_dr), not annualised"
+        "dr_revenue_note": ("net benefit of the DR events in the period (vpp.evaluation.dr_revenue), not annualised"
                             if dr_res is not None else "no DR section (or dr=False): dr_revenue = 0"),
         "dr": dr_res,
         "sizing": sizing.as_dict() if sizing is not None else None,
@@ -376,7 +376,7 @@ def evaluate(
     kpis["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     ev = Evaluation(scn, horizon, proj, base, kpis, cf, daily_table(proj, base, dt_h), other, timings, sizing, dr_res)
     if out_dir is not None:
-        from vpp.evaluate_outputs import write_evaluation
+        from vpp.evaluation.outputs import write_evaluation
 
         write_evaluation(ev, Path(out_dir))
     return ev

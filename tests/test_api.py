@@ -1,0 +1,58 @@
+"""The public Python API (docs/api.md): the same numbers as the CLI, result objects with tables and KPIs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import vpp
+from vpp.errors import ScenarioError, VppError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_vpp_is_light():
+    code = "import sys, vpp; print(sorted(m for m in ('pyomo', 'pandapower', 'pandas') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+def test_docs_session_runs_and_matches_the_cli(tmp_path):
+    # the session of docs/api.md, step by step
+    scn = vpp.load_scenario("single_park", days=1)
+    assert scn.horizon.days == 1
+    res = vpp.run(scn, ac=False)
+    costs = res.dispatch.costs
+    assert res.kpis["total_cost_cny"] == pytest.approx(float(costs["total_cost_cny"].sum()), rel=1e-12)
+    # objective of the shipped single_park day (regression pin, 137,609.32 CNY)
+    assert res.dispatch.solve.objective_cny == pytest.approx(137609.3155575489, rel=1e-6)
+    # the CLI prints the same figure from the same call
+    out = tmp_path / "run"
+    p = subprocess.run([sys.executable, "-m", "cli", "run", "single_park", "--days", "1", "--no-ac", "--json",
+                        "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["total_cost_cny"] == pytest.approx(res.kpis["total_cost_cny"], rel=1e-9)
+
+    ev = vpp.evaluate("single_park", year=2025, days=3, dr=False)
+    assert set(ev.project.monthly["month"]) == {"2025-01"}
+    assert ev.kpis["project"]["total_cost_cny"] < ev.kpis["baseline"]["total_cost_cny"]
+
+    cap = vpp.capacity("single_park", durations="1", samples=1, jobs=1)
+    assert cap.out_dir is None  # no folder unless out_dir is given
+    down = cap.summary[(cap.summary["direction"] == "down") & (cap.summary["duration_h"] == 1.0)]
+    assert float(down["r_p50_mw"].iloc[0]) == pytest.approx(1.1661, abs=1e-3)  # regression pin: 1.166 MW
+
+
+def test_load_scenario_overrides_a_scenario_object_and_rejects_bad_names():
+    scn = vpp.load_scenario("single_park")
+    two = vpp.load_scenario(scn, days=2, start="2025-12-01")
+    assert (two.horizon.days, str(two.horizon.start)) == (2, "2025-12-01")
+    assert scn.horizon.days != 2 or str(scn.horizon.start) != "2025-12-01"  # the original is unchanged
+    with pytest.raises((ScenarioError, VppError)):
+        vpp.load_scenario("no_such_scenario")
+    with pytest.raises(AttributeError):
+        vpp.no_such_function  # noqa: B018
