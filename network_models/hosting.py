@@ -49,7 +49,7 @@ import pandas as pd
 import pandapower as pp
 
 from network_models.batch import build_pgm_model, copy_grid, run_timeseries_batch
-from network_models.summary import PEAK_LOAD_KINDS
+from network_models.summary import is_peak_load
 from network_models.builders import Grid, build_grid
 from network_models.mapping import TABLES, AssetElements, attach_assets
 from network_models.powerflow import run_timeseries
@@ -62,7 +62,6 @@ X_START_MW = 1.0
 X_MAX_MW = 1024.0
 CASES = ("load", "pv", "load_flex")
 ENGINES = ("power_grid_model", "pandapower")
-LOAD_KINDS = PEAK_LOAD_KINDS  # same snapshot definition as `vpp network`
 
 
 @dataclass
@@ -110,7 +109,7 @@ def snapshots(scn: Scenario, el: AssetElements) -> dict[str, np.ndarray]:
     low = np.zeros(len(el.names))
     for _, a in scn.assets():
         i = el.index_of(a.name)
-        if a.kind in LOAD_KINDS:
+        if is_peak_load(a):  # same snapshot definition as `vpp network`
             peak[i] = -float(a.p_peak_mw)
             low[i] = -float(a.p_peak_mw) * _min_shape(a.archetype)
         elif a.kind == "pv":

@@ -32,15 +32,6 @@ from network_models.builders import Grid
 from scenarios.schema import Scenario
 from vpp.errors import NetworkError
 
-TABLE_OF_KIND = {
-    "fixed_load": "load",
-    "interruptible_load": "load",
-    "ev_charging": "load",
-    "thermal_storage": "load",
-    "shiftable_load": "load",
-    "pv": "sgen",
-    "battery": "storage",
-}
 #: pandapower value = SIGN[table] * injection
 SIGN = {"load": -1.0, "sgen": 1.0, "storage": -1.0}
 TABLES = ("load", "sgen", "storage")
@@ -115,7 +106,7 @@ def attach_assets(grid: Grid, scn: Scenario) -> AssetElements:
         if park.name not in grid.park_bus:
             raise NetworkError(f"park '{park.name}' has no bus in the network (build the grid from this scenario)")
         bus = grid.park_bus[park.name]
-        table = TABLE_OF_KIND[a.kind]
+        table = type(a).pp_table  # the kind declares its pandapower table (scenarios.base.AssetBase)
         existing = net[table].index[(net[table]["name"] == a.name).to_numpy()]
         if len(existing):
             idx = int(existing[0])
@@ -131,7 +122,7 @@ def attach_assets(grid: Grid, scn: Scenario) -> AssetElements:
         names.append(a.name)
         element[a.name] = (table, int(idx))
         kinds[a.name] = a.kind
-        cos = getattr(a, "cos_phi", None) if a.kind in ("fixed_load", "interruptible_load") else None
+        cos = getattr(a, "cos_phi", None) if type(a).q_from_cos_phi else None
         tan_phi.append(float(np.tan(np.arccos(cos))) if cos is not None else 0.0)
 
     pos: dict[str, np.ndarray] = {}

@@ -18,8 +18,10 @@ from network_models.powerflow import run_base_case
 from scenarios.schema import Scenario
 
 
-#: load kinds whose ``p_peak_mw`` (nominal daily peak) enters the peak case
-PEAK_LOAD_KINDS = ("fixed_load", "interruptible_load", "thermal_storage")
+def is_peak_load(asset) -> bool:
+    """Whether the asset's ``p_peak_mw`` (nominal daily peak) enters the peak case (its kind declares
+    it: ``peak_load`` in :class:`scenarios.base.AssetBase`)."""
+    return bool(type(asset).peak_load)
 
 
 def summarise(grid: Grid, scn: Scenario) -> dict:
@@ -54,9 +56,9 @@ def summarise(grid: Grid, scn: Scenario) -> dict:
     peak_p: dict[str, float] = {}
     for p in scn.parks:
         c = p.connection
-        loads = [a for a in p.assets if a.kind in PEAK_LOAD_KINDS]
+        loads = [a for a in p.assets if is_peak_load(a)]
         for a in p.assets:
-            peak_p[a.name] = -float(a.p_peak_mw) if a.kind in PEAK_LOAD_KINDS else 0.0
+            peak_p[a.name] = -float(a.p_peak_mw) if is_peak_load(a) else 0.0
         parks.append({
             "name": p.name,
             "bus": c.bus,

@@ -58,6 +58,15 @@ class AssetBlock:
     """Base class of an asset kind's Pyomo block (see module docstring)."""
 
     kind: ClassVar[str] = ""
+    #: stored energy carried from one rolling window to the next: the name of the block's energy
+    #: variable indexed ``[asset, k]`` over step boundaries ``k = 0..T`` (None: the kind stores nothing);
+    #: the window's initial state arrives as ``profile['e_init_mwh']``
+    state_var: ClassVar[str | None] = None
+
+    @classmethod
+    def initial_state_mwh(cls, spec: Any) -> float:
+        """Stored energy [MWh] at the start of a run (kinds with ``state_var``)."""
+        return 0.0
 
     def __init__(self, assets: list[AssetInput], data: "Any"):
         self.assets = assets

@@ -6,7 +6,7 @@ schema can import its sections at the top without import cycles.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -42,4 +42,21 @@ class Strict(BaseModel):
 
 
 class AssetBase(Strict):
+    """Common fields of every asset spec, and what the rest of the simulator needs to know about a kind.
+
+    A kind is one schema class (a subclass with ``kind: Literal["..."]``, registered with
+    :func:`scenarios.schema.register_asset_spec`) plus one optimisation block
+    (:func:`optimization.registry.register`). The class variables below replace lists of kind names
+    elsewhere (network mapping, KPIs, peak snapshots):
+    """
+
+    #: pandapower table of the asset's element: "load" (consumption), "sgen" (generation) or "storage"
+    pp_table: ClassVar[str] = "load"
+    #: its energy counts as site load in the KPIs (not generation, storage or EV charging)
+    site_load: ClassVar[bool] = True
+    #: its nominal daily peak ``p_peak_mw`` enters the network's peak-load snapshot and hosting capacity
+    peak_load: ClassVar[bool] = False
+    #: reactive power from its ``cos_phi`` in baseline-rule snapshots (loads with a fixed power factor)
+    q_from_cos_phi: ClassVar[bool] = False
+
     name: Name

@@ -6,7 +6,7 @@ Imported by :mod:`scenarios.schema` (added to its ``Asset`` union). The models a
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -26,6 +26,7 @@ class ThermalStorage(AssetBase):
     """
 
     kind: Literal["thermal_storage"]
+    peak_load: ClassVar[bool] = True
     archetype: Archetype
     p_peak_mw: Pos = Field(description="peak of the nominal daily consumption [MW]")
     p_max_mw: Pos | None = Field(

@@ -12,7 +12,7 @@ the grid is positive.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
 
@@ -137,6 +137,8 @@ class FixedLoad(AssetBase):
     """Inflexible consumption: archetype shape (domain §6.2, ASSUMPTION L) × peak, with seeded noise."""
 
     kind: Literal["fixed_load"]
+    peak_load: ClassVar[bool] = True
+    q_from_cos_phi: ClassVar[bool] = True
     archetype: Archetype
     p_peak_mw: Pos = Field(description="peak of the daily shape [MW]")
     cos_phi: Annotated[float, Field(gt=0, le=1)] = 0.95
@@ -148,6 +150,8 @@ class PV(AssetBase):
     """Rooftop PV: pvlib clear-sky on Changsha, scaled to the monthly resource, seeded cloudiness."""
 
     kind: Literal["pv"]
+    pp_table: ClassVar[str] = "sgen"
+    site_load: ClassVar[bool] = False
     p_mwp: Pos = Field(description="DC peak power [MWp]")
     dc_ac_ratio: Annotated[float, Field(ge=0.8, le=2.0)] = 1.1
     tilt_deg: Annotated[float, Field(ge=0, le=90)] = 20.0
@@ -172,6 +176,8 @@ class Battery(AssetBase):
     """Battery storage. Round-trip efficiency 0.85 AC-AC (S_NREL_ATB, H) split evenly by default."""
 
     kind: Literal["battery"]
+    pp_table: ClassVar[str] = "storage"
+    site_load: ClassVar[bool] = False
     p_max_mw: Pos = Field(description="charge and discharge power limit [MW]")
     e_max_mwh: Pos = Field(description="usable nameplate energy [MWh]")
     soc_min: Fraction = 0.1
@@ -219,6 +225,7 @@ class EVCharging(AssetBase):
     """A group of chargers. Sessions are generated (seeded) from ``profile`` or listed explicitly."""
 
     kind: Literal["ev_charging"]
+    site_load: ClassVar[bool] = False
     n_chargers: int = Field(ge=1)
     p_charger_mw: Pos = Field(description="power per charger [MW]; public DC avg 45 kW (S_NEA_EV_2025, H)")
     profile: Literal["workplace", "public", "bus_depot", "logistics_fleet"] = "public"
@@ -242,6 +249,8 @@ class InterruptibleLoad(AssetBase):
     """Load with an interruptible contract: up to ``p_curtail_max_mw`` may be cut inside windows."""
 
     kind: Literal["interruptible_load"]
+    peak_load: ClassVar[bool] = True
+    q_from_cos_phi: ClassVar[bool] = True
     archetype: Archetype
     p_peak_mw: Pos = Field(description="peak consumption of this load [MW]")
     p_curtail_max_mw: Pos = Field(description="contracted curtailable power [MW]")
@@ -263,10 +272,18 @@ class InterruptibleLoad(AssetBase):
         return self
 
 
-Asset = Annotated[
-    Union[FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad],
-    Field(discriminator="kind"),
-]
+#: asset kind -> its schema class (see AssetBase for what a kind declares)
+ASSET_SPECS: dict[str, type[AssetBase]] = {
+    c.model_fields["kind"].annotation.__args__[0]: c
+    for c in (FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad)
+}
+
+
+def _asset_union():
+    return Annotated[Union[tuple(ASSET_SPECS.values())], Field(discriminator="kind")]
+
+
+Asset = _asset_union()
 
 
 # -------------------------------------------------------------------------------------------- parks
@@ -350,3 +367,18 @@ class Scenario(Strict):
         for p in self.parks:
             for a in p.assets:
                 yield p, a
+
+
+def register_asset_spec(cls: type[AssetBase]) -> type[AssetBase]:
+    """Class decorator: make a new asset kind's schema known to scenarios (the ``assets`` of a park
+    accept it by its ``kind``). Together with its optimisation block
+    (:func:`optimization.registry.register`) this is all a new kind needs."""
+    kind_field = cls.model_fields.get("kind")
+    args = getattr(kind_field.annotation, "__args__", ()) if kind_field is not None else ()
+    if len(args) != 1 or not isinstance(args[0], str):
+        raise ValueError(f"{cls.__name__} needs a field kind: Literal['<kind>']")
+    ASSET_SPECS[args[0]] = cls
+    Park.model_fields["assets"].annotation = list[_asset_union()]
+    Park.model_rebuild(force=True)
+    Scenario.model_rebuild(force=True)
+    return cls

@@ -22,11 +22,15 @@ import numpy as np
 import pandas as pd
 
 from optimization.results import DispatchResult
-from scenarios.schema import Scenario
+from scenarios.schema import ASSET_SPECS, Scenario
 
 
-#: kinds whose energy is not "load" (generation, storage, EV charging are reported separately)
-NOT_LOADS = ("pv", "battery", "ev_charging")
+
+
+def site_load_kinds() -> list[str]:
+    """Kinds whose energy is site load (generation, storage and EV charging are reported separately);
+    each kind declares it (``site_load`` in :class:`scenarios.base.AssetBase`)."""
+    return [k for k, spec in ASSET_SPECS.items() if spec.site_load]
 
 
 def capacity_charge_cny(scn: Scenario, capacity_mva: dict[str, float | None], index: pd.DatetimeIndex) -> dict[str, float]:
@@ -67,7 +71,7 @@ def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva:
         "asset_cost_cny": float(costs["asset_cost_cny"].sum()),
         "import_mwh": imp,
         "export_mwh": export,
-        "load_mwh": -float(a.loc[~a["kind"].isin(NOT_LOADS), "p_inject_mw"].sum()) * dt_h,
+        "load_mwh": -float(a.loc[a["kind"].isin(site_load_kinds()), "p_inject_mw"].sum()) * dt_h,
         "peak_import_mw": {r.park: float(r.peak_import_mw) for r in costs.itertuples()},
         "substation_peak_mw_dispatch": float(substation.max()),
         "pv_available_mwh": pv_avail,

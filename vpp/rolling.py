@@ -37,14 +37,18 @@ import numpy as np
 import pandas as pd
 
 
+import vpp.assets  # noqa: F401  (registers the asset kinds whose state a window carries)
 from optimization import AssetInput, ModelData, build_model, fix_baseline
 from optimization.bill import net_flows
-from optimization.registry import set_values
+from optimization.registry import REGISTRY, set_values
 from optimization.session import SolveSession
 from vpp.errors import VppError
 from vpp.ev_slots import KIND as SLOTS_KIND
 
-STATE_KINDS = ("battery", "thermal_storage")  # energy e_mwh[a, D] carried to the next window
+def initial_states(full: ModelData) -> dict[str, float]:
+    """Stored energy [MWh] of every asset whose kind carries a state (``AssetBlock.state_var``)."""
+    return {a.name: REGISTRY[kind].initial_state_mwh(a.spec)
+            for kind, lst in full.assets.items() if kind in REGISTRY and REGISTRY[kind].state_var for a in lst}
 SLOTS_MAX = 200  # above this many sessions per window an EV group uses the envelope model
 
 WINDOW_MONTH = "window"
@@ -91,7 +95,7 @@ def window_data(full: ModelData, t0: int, n: int, e_init: dict[str, float], ev_d
                 else:
                     prof[k] = v
             spec = a.spec
-            if kind in STATE_KINDS:
+            if a.name in e_init:  # a kind with a stored state: the energy carried into this window
                 prof["e_init_mwh"] = e_init[a.name]
             if kind == "ev_charging" and n_slots and a.name in n_slots:
                 prof["n_slots"] = n_slots[a.name]
@@ -188,9 +192,7 @@ class _Rolling:
         if n_days * self.steps_day - self.steps_day + self.n_win > full.n_t:
             raise VppError(f"rolling horizon needs {n_days * self.steps_day + lookahead_steps} steps of profiles, "
                            f"got {full.n_t}")
-        specs = {a.name: a.spec for a in full.assets.get("battery", [])}
-        self.e_init = {n: s.soc_init * s.e_max_mwh for n, s in specs.items()}
-        self.e_init.update({a.name: 0.0 for a in full.assets.get("thermal_storage", [])})
+        self.e_init = initial_states(full)
         self.ev_delivered: dict[str, float] = {}
         self.ev_unmet: dict[str, float] = {a.name: 0.0 for a in full.assets.get("ev_charging", [])}
         self.parks = [p.name for p in full.parks]
@@ -263,10 +265,11 @@ class _Rolling:
             kept = self.asset_arrays.setdefault(kind, {"names": list(block.names), "cols": {}})
             for col, arr in block.result_arrays(getattr(m, kind)).items():
                 kept["cols"].setdefault(col, []).append(np.asarray(arr, dtype=float)[:, :sd])
-        for kind in STATE_KINDS:
-            if kind in self.dm.blocks:
-                names = self.dm.blocks[kind].names
-                e_next = session.values(getattr(m, kind).e_mwh).reshape(len(names), self.n_win + 1)[:, sd]
+        for kind, block in self.dm.blocks.items():
+            if block.state_var:  # energy at the end of the committed day, carried to the next window
+                names = block.names
+                e_var = getattr(getattr(m, kind), block.state_var)
+                e_next = session.values(e_var).reshape(len(names), self.n_win + 1)[:, sd]
                 for a, e in zip(names, e_next.tolist()):
                     self.e_init[a] = e
                     self.e_bound.append({"day": d + 1, "asset": a, "e_mwh": e})

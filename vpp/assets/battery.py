@@ -33,6 +33,11 @@ from optimization.registry import AssetBlock, register, set_values
 @register
 class BatteryBlock(AssetBlock):
     kind = "battery"
+    state_var = "e_mwh"
+
+    @classmethod
+    def initial_state_mwh(cls, spec) -> float:
+        return spec.soc_init * spec.e_max_mwh
 
     def build(self, b) -> None:
         n_t, dt = self.data.n_t, self.data.dt_h

@@ -36,6 +36,7 @@ from optimization.registry import AssetBlock, register, set_values
 @register
 class ThermalStorageBlock(AssetBlock):
     kind = "thermal_storage"
+    state_var = "e_mwh"  # starts at the set-point (0)
 
     def build(self, b) -> None:
         data = self.data

@@ -12,7 +12,7 @@ import numpy as np
 from optimization import ModelData
 from scenarios.schema import Scenario
 from vpp.dispatch import Prepared, model_data, prepare
-from vpp.rolling import lookahead_days, window_data
+from vpp.rolling import initial_states, lookahead_days, window_data
 
 
 def extended_data(scn: Scenario, lookahead_h: float) -> tuple[ModelData, Prepared]:
@@ -25,9 +25,7 @@ def extended_data(scn: Scenario, lookahead_h: float) -> tuple[ModelData, Prepare
 
 def slice_data(full: ModelData, n: int) -> ModelData:
     """The first ``n`` steps of model inputs (perfect foresight on the same profiles as the rolling run)."""
-    e0 = {a.name: a.spec.soc_init * a.spec.e_max_mwh for a in full.assets.get("battery", [])}
-    e0.update({a.name: 0.0 for a in full.assets.get("thermal_storage", [])})
-    d = window_data(full, 0, n, e0, {})
+    d = window_data(full, 0, n, initial_states(full), {})
     d.month = np.asarray(full.month)[:n]
     for a in d.assets.get("ev_charging", []):  # keep the scenario's EV model choice
         a.spec = next(x.spec for x in full.assets["ev_charging"] if x.name == a.name)
