@@ -34,7 +34,6 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numvalue import native_numeric_types
 from pyomo.core.expr.visitor import identify_mutable_parameters as _mutable_params
-from pyomo.core.expr.visitor import identify_variables
 from pyomo.repn import generate_standard_repn
 
 from optimization.model import DispatchModel
@@ -166,19 +165,36 @@ class SolveSession:
         m = self.dm.m
         self._params: list = []
         self._pidx: dict[int, int] = {}
-        self.vars = _variables_in_use(m)
-        self._vidx = {id(v): j for j, v in enumerate(self.vars)}
-        n = len(self.vars)
         # fixed variables stay columns with lb = ub = value (fixing changes bounds, not the structure)
-        fixed = [v for v in self.vars if v.fixed]
+        fixed = [v for v in m.component_data_objects(pyo.Var, descend_into=True) if v.fixed]
         for v in fixed:
             v.unfix()
         try:
-            self._compile_rows(m)
-            self._compile_objective(m)
+            self.constraints = list(m.component_data_objects(pyo.Constraint, active=True, descend_into=True, sort=False))
+            objs = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
+            if len(objs) != 1:
+                raise SolverError(f"the model has {len(objs)} active objectives (need exactly one)")
+            repns = [(con, *self._linear(con)) for con in self.constraints]
+            obj_repn = generate_standard_repn(objs[0].expr, compute_values=False, quadratic=False)
+            if obj_repn.nonlinear_expr is not None or obj_repn.quadratic_vars:
+                raise SolverError("the objective is not linear")
+            # columns in order of first appearance in the rows, then the objective (the order Pyomo's
+            # own HiGHS interface uses, so that among equally good schedules HiGHS returns the same one);
+            # variables used nowhere are no columns
+            seen: dict[int, object] = {}
+            for _, _, repn, _ in repns:
+                for v in repn.linear_vars:
+                    seen.setdefault(id(v), v)
+            for v in obj_repn.linear_vars:
+                seen.setdefault(id(v), v)
+            self.vars = list(seen.values())
+            self._vidx = {k: j for j, k in enumerate(seen)}
+            self._compile_rows(repns)
+            self._compile_objective(objs[0], obj_repn)
         finally:
             for v in fixed:
                 v.fix()
+        n = len(self.vars)
         self._cl, self._cu = _Affine(n), _Affine(n)
         self._static_lb = np.full(n, -INF)
         self._static_ub = np.full(n, INF)
@@ -191,16 +207,20 @@ class SolveSession:
         self._matrices()
         self.read_parameters()
 
-    def _compile_rows(self, m) -> None:
+    @staticmethod
+    def _linear(con):
+        """``(lower, repn of the body, upper)`` of a constraint, parameters kept symbolic."""
+        lo, body, up = con.to_bounded_expression()
+        repn = generate_standard_repn(body, compute_values=False, quadratic=False)
+        if repn.nonlinear_expr is not None or repn.quadratic_vars:
+            raise SolverError(f"constraint {con.name} is not linear")
+        return lo, repn, up
+
+    def _compile_rows(self, repns) -> None:
         rows, cols, vals = [], [], []
-        self.constraints = list(m.component_data_objects(pyo.Constraint, active=True, descend_into=True, sort=False))
-        nr = len(self.constraints)
+        nr = len(repns)
         self._rl, self._ru = _Affine(nr), _Affine(nr)
-        for i, con in enumerate(self.constraints):
-            lo, body, up = con.to_bounded_expression()
-            repn = generate_standard_repn(body, compute_values=False, quadratic=False)
-            if repn.nonlinear_expr is not None or repn.quadratic_vars:
-                raise SolverError(f"constraint {con.name} is not linear")
+        for i, (con, lo, repn, up) in enumerate(repns):
             for v, c in zip(repn.linear_vars, repn.linear_coefs):
                 cc, tt = self._affine(c)
                 if tt:
@@ -225,15 +245,8 @@ class SolveSession:
         self.A = sp.csc_matrix((vals, (rows, cols)), shape=(nr, len(self.vars)))
         self.A.sum_duplicates()
 
-    def _compile_objective(self, m) -> None:
-        objs = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
-        if len(objs) != 1:
-            raise SolverError(f"the model has {len(objs)} active objectives (need exactly one)")
-        obj = objs[0]
+    def _compile_objective(self, obj, repn) -> None:
         self.sense = 1.0 if obj.sense == pyo.minimize else -1.0
-        repn = generate_standard_repn(obj.expr, compute_values=False, quadratic=False)
-        if repn.nonlinear_expr is not None or repn.quadratic_vars:
-            raise SolverError("the objective is not linear")
         self._c = _Affine(len(self.vars))
         for v, c in zip(repn.linear_vars, repn.linear_coefs):
             cc, tt = self._affine(c)
@@ -500,20 +513,6 @@ class SolveSession:
 
     def value(self, v) -> float:
         return float(self._x_ext[self._vidx.get(id(v), -1)])
-
-
-def _variables_in_use(m) -> list:
-    """The model's variables in order of first appearance in its active constraints, then in the
-    objective (the column order Pyomo's own HiGHS interface uses, so that among equally good
-    schedules HiGHS returns the same one); variables used nowhere are left out."""
-    seen: dict[int, object] = {}
-    for con in m.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        for v in identify_variables(con.body, include_fixed=True):
-            seen.setdefault(id(v), v)
-    for obj in m.component_data_objects(pyo.Objective, active=True, descend_into=True):
-        for v in identify_variables(obj.expr, include_fixed=True):
-            seen.setdefault(id(v), v)
-    return list(seen.values())
 
 
 def solve(dm: DispatchModel, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4, threads: int | None = None,

@@ -49,16 +49,35 @@ AR_RHO_15MIN = 0.8  # lag-1 autocorrelation of the intraday noise per 15 min (AS
 AR_SIGMA_SCALE = 0.6  # σ_d = AR_SIGMA_SCALE × (1 − k_d) (ASSUMPTION)
 
 
-def _clear_sky_pu(times_mid: pd.DatetimeIndex, tilt_deg: float, azimuth_deg: float) -> np.ndarray:
-    """Clear-sky AC power before clipping [MW per MWp] at the given instants (steps 1–2)."""
+_SKY: dict[tuple, tuple] = {}
+
+
+def _sky(times_mid: pd.DatetimeIndex):
+    """Solar position, Ineichen clear-sky irradiance and extraterrestrial DNI at the instants (the
+    same for every PV asset of the site: computed once per time axis, the costly part of step 1)."""
     import pvlib  # imported where used: only scenarios with PV need it
 
-    s = site()
-    loc = pvlib.location.Location(s["lat"], s["lon"], tz=s["tz"], altitude=s["alt"])
-    sp = loc.get_solarposition(times_mid)
-    linke = pvlib.clearsky.lookup_linke_turbidity(times_mid, s["lat"], s["lon"])
-    cs = loc.get_clearsky(times_mid, model="ineichen", solar_position=sp, linke_turbidity=linke)
-    dni_extra = pvlib.irradiance.get_extra_radiation(times_mid)
+    key = (str(times_mid.tz), len(times_mid), int(times_mid.asi8[0]) if len(times_mid) else 0,
+           int(times_mid.asi8[-1]) if len(times_mid) else 0)
+    hit = _SKY.get(key)
+    if hit is None:
+        s = site()
+        loc = pvlib.location.Location(s["lat"], s["lon"], tz=s["tz"], altitude=s["alt"])
+        sp = loc.get_solarposition(times_mid)
+        linke = pvlib.clearsky.lookup_linke_turbidity(times_mid, s["lat"], s["lon"])
+        cs = loc.get_clearsky(times_mid, model="ineichen", solar_position=sp, linke_turbidity=linke)
+        hit = (sp, cs, pvlib.irradiance.get_extra_radiation(times_mid))
+        if len(_SKY) >= 64:
+            _SKY.pop(next(iter(_SKY)))
+        _SKY[key] = hit
+    return hit
+
+
+def _clear_sky_pu(times_mid: pd.DatetimeIndex, tilt_deg: float, azimuth_deg: float) -> np.ndarray:
+    """Clear-sky AC power before clipping [MW per MWp] at the given instants (steps 1–2)."""
+    import pvlib
+
+    sp, cs, dni_extra = _sky(times_mid)
     poa = pvlib.irradiance.get_total_irradiance(
         surface_tilt=tilt_deg,
         surface_azimuth=azimuth_deg,
