@@ -8,7 +8,7 @@
 
    * linearise (``network_models.linear``) at the step with the most stressed AC state of the last
      dispatch (sensitivities), around the AC operating point of every step (``V_op[t]``, flows);
-   * watch every checked bus / branch end that came within ``SCREEN_VM_PU`` / ``SCREEN_LOADING`` of its
+   * watch every checked bus / branch end that came within ``SCREEN_VM_PU`` / ``SCREEN_LOADING`` (:mod:`vpp.dispatch.network_round`) of its
      limit in any AC run so far, at every step (an active set that only grows);
    * rebuild the network block (``optimization.network``) with these rows, inverter Q and park
      power-factor limits; solve; AC power flow;
@@ -29,17 +29,13 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from network_models.linear import OperatingPoints, ac_points, constraint_rows, linearise_at
+from network_models.linear import OperatingPoints, ac_points
 from optimization import build_model
-from optimization.network import LinearRows, add_network_constraints, reactive_results, slack_results
+from optimization.network import add_network_constraints, reactive_results, slack_results
 from optimization.results import DispatchResult, extract
 from optimization.session import solve
-from vpp.dispatch import Prepared, model_data
+from vpp.dispatch import Prepared, model_data, network_round
 
-SCREEN_VM_PU = 0.02  # watch a bus once its AC voltage came within 0.02 pu of a limit
-SCREEN_LOADING = 0.8  # watch a branch end once its loading exceeded 80 % of the limit
-TIGHTEN_EXTRA_PU = 0.0005  # added to the observed voltage excess when tightening [pu]
-TIGHTEN_EXTRA_PERCENT = 0.2  # added to the observed loading excess when tightening [%]
 
 
 @dataclass
@@ -71,16 +67,6 @@ class ConstrainedRun:
             "slack_used": self.slack,
             "rounds_table": self.rounds.to_dict(orient="records"),
         }
-
-
-def _stress_step(ops: OperatingPoints, vm_min: float, vm_max: float) -> int:
-    """Step with the largest relative stress: max of loading/100 and voltage deviation / band half-width."""
-    half = (vm_max - vm_min) / 2
-    mid = (vm_max + vm_min) / 2
-    v = np.nanmax(np.abs(ops.vm_pu - mid), axis=1, initial=0.0) / half if ops.vm_pu.size else np.zeros(len(ops.index))
-    ld = np.nanmax(ops.end_loading_percent, axis=1, initial=0.0) / 100.0 if ops.end_loading_percent.size else 0.0
-    s = np.where(ops.converged, np.maximum(v, ld), -np.inf)
-    return int(np.argmax(s)) if np.isfinite(s).any() else 0
 
 
 def _with_q(res: DispatchResult, q: dict[str, np.ndarray], index) -> None:
@@ -141,26 +127,15 @@ def run_constrained(prep: Prepared, strategy: str = "optimised", *, log: Callabl
     if n0 == 0 and not needs_pf:
         return ConstrainedRun(res0, ops.ac, res0, n0, pd.DataFrame(rounds), slack, timings)
 
-    vm_margin = np.full_like(ops.vm_pu, nc.margin_pu)
-    l_margin = np.full_like(ops.pf_mw, nc.margin_percent)
+    vm_margin, l_margin = network_round.initial_margins(ops, nc)
     watch_b: set[str] = set()
     watch_e: set[str] = set()
-    lmax = nw.loading_max_percent
     for r in range(1, nc.max_rounds + 1):
-        # -- active set: elements that came near a limit in any AC run so far
-        near_v = np.nanmin(ops.vm_pu, axis=0, initial=np.inf) < nw.vm_min_pu + SCREEN_VM_PU
-        near_v |= np.nanmax(ops.vm_pu, axis=0, initial=-np.inf) > nw.vm_max_pu - SCREEN_VM_PU
-        watch_b |= {b for b, x in zip(ops.bus_names, near_v) if x}
-        near_e = np.nanmax(ops.end_loading_percent, axis=0, initial=0.0) > SCREEN_LOADING * lmax
-        watch_e |= {e for e, x in zip(ops.ends.names, near_e) if x}
+        # -- active set: elements that came near a limit in any AC run so far; rows at the stress step
+        watch_b, watch_e = network_round.watch(ops, nw, watch_b, watch_e)
         ts = time.perf_counter()
-        step = _stress_step(ops, nw.vm_min_pu, nw.vm_max_pu)
-        lin = linearise_at(grid, el, res.p_inject_wide(), res.q_inject_wide(), step, park_bus, park_of)
-        rows = LinearRows(**constraint_rows(
-            lin, ops, vm_min_pu=nw.vm_min_pu, vm_max_pu=nw.vm_max_pu, loading_max_percent=lmax,
-            watch_buses=[b for b in ops.bus_names if b in watch_b], watch_ends=[e for e in ops.ends.names if e in watch_e],
-            vm_margin_pu=vm_margin, loading_margin_percent=l_margin,
-        ))
+        lin, rows = network_round.rows_at(grid, el, res.p_inject_wide(), res.q_inject_wide(), ops, nw, watch_b, watch_e,
+                                          vm_margin, l_margin, park_bus, park_of)
         timings["linearise_s"] += time.perf_counter() - ts
         ts = time.perf_counter()
         add_network_constraints(dm, rows, q_control=nc.q_control, pf_min=pf_min)
@@ -180,11 +155,7 @@ def run_constrained(prep: Prepared, strategy: str = "optimised", *, log: Callabl
         if ops.n_violations == 0:
             break
         # -- tighten by the observed excess where the AC still violates
-        # (per element, at every step: a limit that was binding at one step is binding at its neighbours)
-        over = np.nan_to_num(np.maximum(ops.vm_pu - nw.vm_max_pu, nw.vm_min_pu - ops.vm_pu)).max(axis=0, initial=0.0)
-        vm_margin = vm_margin + np.where(over > 0, over + TIGHTEN_EXTRA_PU, 0.0)[None, :]
-        over_l = np.nan_to_num(ops.end_loading_percent - lmax).max(axis=0, initial=0.0)
-        l_margin = l_margin + np.where(over_l > 0, over_l + TIGHTEN_EXTRA_PERCENT, 0.0)[None, :]
+        vm_margin, l_margin = network_round.tighten(ops, nw, vm_margin, l_margin)
     timings["total_s"] = time.perf_counter() - t0
     return ConstrainedRun(res, ops.ac, res0, n0, pd.DataFrame(rounds), slack, timings)
 

@@ -185,8 +185,9 @@ class District:
     # ----------------------------------------------------------------------------- network (linear)
     def _network_loop(self, dm, res: DispatchResult):
         """Closed loop of linearised network rows and AC (module docstring); returns the last round."""
-        from network_models.linear import ac_points, constraint_rows, linearise_at
-        from optimization.network import LinearRows, add_network_constraints
+        from network_models.linear import ac_points
+        from optimization.network import add_network_constraints
+        from vpp.dispatch import network_round
 
         scn, grid, el = self.scn, self.prep.grid, self.prep.elements
         nw, nc = scn.network, scn.network_constraints
@@ -197,25 +198,14 @@ class District:
         rounds = [{"round": 0, "n_violations": ops.n_violations, "n_rows": 0}]
         watch_b: set[str] = set()
         watch_e: set[str] = set()
-        vm_margin = np.full_like(ops.vm_pu, nc.margin_pu)
-        l_margin = np.full_like(ops.pf_mw, nc.margin_percent)
+        vm_margin, l_margin = network_round.initial_margins(ops, nc)
         extra = dm.m.vpp_extra_cny
         for r in range(1, nc.max_rounds + 1):
             if ops.n_violations == 0:
                 break
-            watch_b |= {b for b, x in zip(ops.bus_names, (np.nanmin(ops.vm_pu, axis=0) < nw.vm_min_pu + 0.02)
-                                          | (np.nanmax(ops.vm_pu, axis=0) > nw.vm_max_pu - 0.02)) if x}
-            watch_e |= {e for e, x in zip(ops.ends.names, np.nanmax(ops.end_loading_percent, axis=0, initial=0.0)
-                                          > 0.8 * nw.loading_max_percent) if x}
-            half, mid = (nw.vm_max_pu - nw.vm_min_pu) / 2, (nw.vm_max_pu + nw.vm_min_pu) / 2
-            stress = np.nanmax(np.abs(ops.vm_pu - mid), axis=1, initial=0.0) / half
-            if ops.end_loading_percent.size:
-                stress = np.maximum(stress, np.nanmax(ops.end_loading_percent, axis=1, initial=0.0) / 100.0)
-            lin = linearise_at(grid, el, res.p_inject_wide(), res.q_inject_wide(), int(np.argmax(stress)), park_bus, park_of)
-            rows = LinearRows(**constraint_rows(
-                lin, ops, vm_min_pu=nw.vm_min_pu, vm_max_pu=nw.vm_max_pu, loading_max_percent=nw.loading_max_percent,
-                watch_buses=[b for b in ops.bus_names if b in watch_b], watch_ends=[e for e in ops.ends.names if e in watch_e],
-                vm_margin_pu=vm_margin, loading_margin_percent=l_margin))
+            watch_b, watch_e = network_round.watch(ops, nw, watch_b, watch_e)
+            _, rows = network_round.rows_at(grid, el, res.p_inject_wide(), res.q_inject_wide(), ops, nw, watch_b, watch_e,
+                                            vm_margin, l_margin, park_bus, park_of)
             dm.m.vpp_objective.deactivate()
             add_network_constraints(dm, rows, q_control=nc.q_control, pf_min=pf_min)
             dm.m.objective_network.deactivate()
@@ -226,10 +216,7 @@ class District:
             res = extract(dm, info, strategy=res.strategy)
             ops = ac_points(grid, el, res.p_inject_wide(), res.q_inject_wide(), park_of)
             rounds.append({"round": r, "n_violations": ops.n_violations, "n_rows": rows.n_rows})
-            over = np.nan_to_num(np.maximum(ops.vm_pu - nw.vm_max_pu, nw.vm_min_pu - ops.vm_pu)).max(axis=0, initial=0.0)
-            vm_margin = vm_margin + np.where(over > 0, over + 0.0005, 0.0)[None, :]
-            over_l = np.nan_to_num(ops.end_loading_percent - nw.loading_max_percent).max(axis=0, initial=0.0)
-            l_margin = l_margin + np.where(over_l > 0, over_l + 0.2, 0.0)[None, :]
+            vm_margin, l_margin = network_round.tighten(ops, nw, vm_margin, l_margin)
         if hasattr(dm.m, "vpp_objective_network"):
             dm.m.vpp_objective = dm.m.vpp_objective_network  # objective value read by solve_mode
         return res, ops.ac, rounds

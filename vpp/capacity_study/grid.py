@@ -10,8 +10,9 @@ Two jobs, both for one sampled day (docs/capacity.md, "Grid limits"):
 
    * AC power flow of every step of the unconstrained normal schedule (operating points ``V_op[t]``,
      branch flows);
-   * watched elements: every checked bus whose AC voltage comes within ``SCREEN_VM_PU`` of a limit and
-     every branch end above ``SCREEN_LOADING × loading_max_percent`` at any step (wider than the closed
+   * watched elements: every checked bus whose AC voltage comes within ``CAPACITY_SCREEN_VM_PU`` of a
+     limit and every branch end above ``CAPACITY_SCREEN_LOADING × loading_max_percent`` at any step
+     (:mod:`vpp.dispatch.network_round`; wider than the closed
      loop's screen: a capacity window moves a park much further than a re-dispatch does);
    * sensitivities at the most stressed step, rows at every step for the watched elements with the
      scenario's margins (``V_b[t] = V_op[t] + Σ_j dV/dP_j (P_j[t] − P_op,j[t]) + dV/dQ_j (...)``,
@@ -44,17 +45,15 @@ import pandas as pd
 
 from network_models import attach_assets, build_grid, park_capacity_mva
 from network_models.batch import run_timeseries_batch
-from network_models.linear import ac_points, constraint_rows, linearise_at
+from network_models.linear import ac_points
 from optimization import build_model
 from optimization.network import LinearRows, add_network_constraints, reactive_results
 from optimization.results import extract
 from optimization.session import solve
 from vpp.capacity_study.model import CapacityModel, restrict, steps_of
 from vpp.capacity_study.sample import DISTRICT, day_model_data, day_scenario
-from vpp.closed_loop import _stress_step
+from vpp.dispatch import network_round
 
-SCREEN_VM_PU = 0.03  # watch a bus once its normal-schedule AC voltage comes within 0.03 pu of a limit
-SCREEN_LOADING = 0.6  # watch a branch end once its normal-schedule loading exceeds 60 % of the limit
 
 
 @dataclass
@@ -109,19 +108,12 @@ def grid_context(scn, data) -> GridContext:
         return ctx
     nw = scn.network
     ops = ac_points(grid, elements, p, q, park_of)
-    near_v = np.nanmin(ops.vm_pu, axis=0, initial=np.inf) < nw.vm_min_pu + SCREEN_VM_PU
-    near_v |= np.nanmax(ops.vm_pu, axis=0, initial=-np.inf) > nw.vm_max_pu - SCREEN_VM_PU
-    near_e = np.nanmax(ops.end_loading_percent, axis=0, initial=0.0) > SCREEN_LOADING * nw.loading_max_percent
-    watch_b = [b for b, x in zip(ops.bus_names, near_v) if x]
-    watch_e = [e for e, x in zip(ops.ends.names, near_e) if x]
+    watch_b, watch_e = network_round.watch(ops, nw, screen_vm_pu=network_round.CAPACITY_SCREEN_VM_PU,
+                                           screen_loading=network_round.CAPACITY_SCREEN_LOADING)
     if watch_b or watch_e:
         park_bus = {pk.name: grid.park_bus[pk.name] for pk in scn.parks}
-        lin = linearise_at(grid, elements, p, q, _stress_step(ops, nw.vm_min_pu, nw.vm_max_pu), park_bus, park_of)
-        ctx.rows = LinearRows(**constraint_rows(
-            lin, ops, vm_min_pu=nw.vm_min_pu, vm_max_pu=nw.vm_max_pu, loading_max_percent=nw.loading_max_percent,
-            watch_buses=watch_b, watch_ends=watch_e,
-            vm_margin_pu=np.full_like(ops.vm_pu, nc.margin_pu), loading_margin_percent=np.full_like(ops.pf_mw, nc.margin_percent),
-        ))
+        _, ctx.rows = network_round.rows_at(grid, elements, p, q, ops, nw, watch_b, watch_e,
+                                            *network_round.initial_margins(ops, nc), park_bus, park_of)
     add_network_constraints(dm, ctx.rows, q_control=nc.q_control, pf_min=pf_min)
     solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
     ctx.bg_p, ctx.bg_q = dispatch_wide(dm, data.index)
