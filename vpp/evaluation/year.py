@@ -222,12 +222,12 @@ def daily_table(proj: Schedule, base: Schedule, dt_h: float) -> pd.DataFrame:
     """Per park and local day: energy bill and peak of project and baseline."""
     rows = []
     for name, s in (("project", proj), ("baseline", base)):
-        df = s.parks.copy()
-        df["day"] = pd.DatetimeIndex(df["time"]).strftime("%Y-%m-%d")
-        df["energy_cost_cny"] = (df["price_cny_per_mwh"] * df["p_import_mw"] - df["export_price_cny_per_mwh"] * df["p_export_mw"]) * dt_h
-        g = df.groupby(["park", "day"]).agg(net_energy_cost_cny=("energy_cost_cny", "sum"), peak_import_mw=("p_import_mw", "max"),
-                                            import_mwh=("p_import_mw", "sum")).reset_index()
-        g["import_mwh"] *= dt_h
+        # the bill (optimization.bill) with the local day as the billing period, no demand charge
+        days = pd.DatetimeIndex(s.parks["time"]).strftime("%Y-%m-%d")
+        b = monthly_bill(s.parks.assign(month=days), dt_h, 0.0).rename(columns={"month": "day"})
+        g = pd.DataFrame({"park": b["park"], "day": b["day"],
+                          "net_energy_cost_cny": b["energy_cost_cny"] - b["export_revenue_cny"],
+                          "peak_import_mw": b["peak_import_mw"], "import_mwh": b["import_mwh"]})
         g.insert(0, "run", name)
         rows.append(g)
     return pd.concat(rows, ignore_index=True)
