@@ -18,6 +18,7 @@ indices stay in :class:`Grid`.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from dataclasses import dataclass, field
 
@@ -114,8 +115,7 @@ def _build_radial(scn: Scenario) -> tuple[pp.pandapowerNet, dict[str, list[str]]
     """``radial_district`` net; returns (net, feeder -> line names, bus name -> feeder name)."""
     nw = scn.network
     sub = nw.substation
-    net = pp.create_empty_network(name=scn.name)
-    register_cn_std_types(net)
+    net = empty_net_with_cn_types(scn.name)
     problems: list[str] = []
 
     # every bus name, checked for duplicates before anything is created
@@ -244,6 +244,21 @@ def _connect_parks(grid: Grid, scn: Scenario, bus_feeder: dict[str, str]) -> Non
                                       parallel=c.n_transformers)
         grid.park_bus[p.name] = int(lv)
         grid.park_trafo[p.name] = int(t)
+
+
+_TEMPLATE: list = []
+
+
+def empty_net_with_cn_types(name: str):
+    """An empty pandapower net with the CN standard types registered: a copy of one template built
+    per process (``create_empty_network`` builds ~50 empty tables, ten times slower than the copy)."""
+    if not _TEMPLATE:
+        t = pp.create_empty_network()
+        register_cn_std_types(t)
+        _TEMPLATE.append(t)
+    net = copy.deepcopy(_TEMPLATE[0])
+    net.name = name
+    return net
 
 
 # -------------------------------------------------------------------------------------- public

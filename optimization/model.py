@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from optimization.data import ModelData
 from optimization.registry import REGISTRY, AssetBlock
@@ -131,14 +132,19 @@ def define_objective(dm: DispatchModel) -> None:
 
 
 def build_model(data: ModelData) -> DispatchModel:
-    """Build the dispatch LP from plain inputs (see module docstring for the maths)."""
-    m = pyo.ConcreteModel(name="park_dispatch")
-    dm = DispatchModel(m=m, data=data)
-    define_sets(m, data)
-    define_assets(dm)
-    define_connection(dm)
-    define_peak(dm)
-    define_objective(dm)
+    """Build the dispatch LP from plain inputs (see module docstring for the maths).
+
+    The garbage collector is paused while Pyomo creates its many small objects (as Pyomo's own
+    writers do): collections triggered mid-build cost a third of a district day's build time.
+    """
+    with PauseGC():
+        m = pyo.ConcreteModel(name="park_dispatch")
+        dm = DispatchModel(m=m, data=data)
+        define_sets(m, data)
+        define_assets(dm)
+        define_connection(dm)
+        define_peak(dm)
+        define_objective(dm)
     return dm
 
 

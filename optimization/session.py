@@ -32,6 +32,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
+from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numvalue import native_numeric_types
 from pyomo.core.expr.visitor import identify_mutable_parameters as _mutable_params
 from pyomo.repn import generate_standard_repn
@@ -96,7 +97,8 @@ class SolveSession:
         self.mip_rel_gap = mip_rel_gap
         self.times = SessionTimes()
         t0 = time.perf_counter()
-        self._compile()
+        with PauseGC():  # one walk creating many small objects: no collections in between
+            self._compile()
         self._highs = _new_highs()
         self._highs.setOptionValue("time_limit", float(time_limit_s))
         self._highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
