@@ -58,5 +58,9 @@ class AssetBase(Strict):
     peak_load: ClassVar[bool] = False
     #: reactive power from its ``cos_phi`` in baseline-rule snapshots (loads with a fixed power factor)
     q_from_cos_phi: ClassVar[bool] = False
+    #: the profile :func:`vpp.profiles.build_profiles` makes for it: "load_shape" (archetype shape ×
+    #: ``p_peak_mw`` with seeded noise, as ``p_load_mw``), "pv" (``p_available_mw``), "ev_sessions"
+    #: (``sessions``) or None
+    profile_builder: ClassVar[str | None] = None
 
     name: Name

@@ -26,6 +26,7 @@ class ThermalStorage(AssetBase):
     """
 
     kind: Literal["thermal_storage"]
+    profile_builder: ClassVar[str | None] = "load_shape"  # nominal consumption that holds the set-point
     peak_load: ClassVar[bool] = True
     archetype: Archetype
     p_peak_mw: Pos = Field(description="peak of the nominal daily consumption [MW]")

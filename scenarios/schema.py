@@ -137,6 +137,7 @@ class FixedLoad(AssetBase):
     """Inflexible consumption: archetype shape (domain §6.2, ASSUMPTION L) × peak, with seeded noise."""
 
     kind: Literal["fixed_load"]
+    profile_builder: ClassVar[str | None] = "load_shape"
     peak_load: ClassVar[bool] = True
     q_from_cos_phi: ClassVar[bool] = True
     archetype: Archetype
@@ -150,6 +151,7 @@ class PV(AssetBase):
     """Rooftop PV: pvlib clear-sky on Changsha, scaled to the monthly resource, seeded cloudiness."""
 
     kind: Literal["pv"]
+    profile_builder: ClassVar[str | None] = "pv"
     pp_table: ClassVar[str] = "sgen"
     site_load: ClassVar[bool] = False
     p_mwp: Pos = Field(description="DC peak power [MWp]")
@@ -225,6 +227,7 @@ class EVCharging(AssetBase):
     """A group of chargers. Sessions are generated (seeded) from ``profile`` or listed explicitly."""
 
     kind: Literal["ev_charging"]
+    profile_builder: ClassVar[str | None] = "ev_sessions"
     site_load: ClassVar[bool] = False
     n_chargers: int = Field(ge=1)
     p_charger_mw: Pos = Field(description="power per charger [MW]; public DC avg 45 kW (S_NEA_EV_2025, H)")
@@ -249,6 +252,7 @@ class InterruptibleLoad(AssetBase):
     """Load with an interruptible contract: up to ``p_curtail_max_mw`` may be cut inside windows."""
 
     kind: Literal["interruptible_load"]
+    profile_builder: ClassVar[str | None] = "load_shape"
     peak_load: ClassVar[bool] = True
     q_from_cos_phi: ClassVar[bool] = True
     archetype: Archetype

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from scenarios.flex_schema import ThermalStorage
-from scenarios.schema import EVCharging, FixedLoad, InterruptibleLoad, PV, Scenario
+from scenarios.schema import Scenario
 from vpp.errors import Problem, ScenarioError
 from vpp.tariffs import energy_price, export_price, month_keys
 from vpp.timeindex import dt_hours, time_index
@@ -68,15 +67,13 @@ def build_profiles(scn: Scenario, index: pd.DatetimeIndex | None = None) -> Prof
     problems: list[Problem] = []
     for park, a in scn.assets():
         rng = rng_for(scn.seed, a.name)
-        if isinstance(a, PV):
+        kind = type(a).profile_builder  # what the asset's kind declares (scenarios.base.AssetBase)
+        if kind == "pv":
             prof.pv_available_mw[a.name] = pv_available_mw(a, index, rng)
-        elif isinstance(a, FixedLoad):
-            prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, rng, a.noise_std_pu, a.weekend_factor)
-        elif isinstance(a, InterruptibleLoad):
-            prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, rng, a.noise_std_pu)
-        elif isinstance(a, ThermalStorage):  # nominal consumption that holds the set-point
-            prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, rng, a.noise_std_pu, a.weekend_factor)
-        elif isinstance(a, EVCharging):
+        elif kind == "load_shape":
+            prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, rng, a.noise_std_pu,
+                                           getattr(a, "weekend_factor", None))
+        elif kind == "ev_sessions":
             s = ev_sessions(a, index, rng)
             prof.ev_sessions[a.name] = s
             if a.sessions is not None:
