@@ -39,13 +39,85 @@ def resolve(path_or_name: str | Path) -> Path:
     )
 
 
+MAX_ALIASES = 100  # YAML aliases (*name) per document: real scenarios use a few; an alias bomb thousands
+MAX_EXPANDED_NODES = 1_000_000  # nodes of the document with every alias expanded (nested alias bombs)
+MAX_BYTES = 20_000_000  # a scenario file is a few kB; measured data goes in separate files
+
+
+class StrictYamlLoader(yaml.SafeLoader):
+    """Safe YAML with two refusals: a key repeated in one mapping (the last one would win silently)
+    and more than ``MAX_ALIASES`` aliases (an alias bomb expands to billions of elements)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_ALIASES} aliases (*name): refused", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+    def get_single_node(self):
+        node = super().get_single_node()
+        if node is not None:
+            n = _expanded_size(node, {})
+            if n > MAX_EXPANDED_NODES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"the document expands to {n:,} nodes through its aliases (at most "
+                    f"{MAX_EXPANDED_NODES:,}): refused", node.start_mark)
+        return node
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the constructor reports it
+                continue
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}' (first given at line {first + 1})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(node, memo: dict[int, int]) -> int:
+    """Number of nodes once every alias is expanded (shared nodes counted each time they are used)."""
+    hit = memo.get(id(node))
+    if hit is not None:
+        return hit
+    memo[id(node)] = 1  # guards recursive documents
+    if isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded_size(v, memo) for v in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        n = 1
+    memo[id(node)] = n
+    return n
+
+
+StrictYamlLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, StrictYamlLoader.construct_mapping)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ScenarioError(str(path), [Problem("", f"file of {path.stat().st_size:,} bytes is too large for a "
+                                                        f"scenario (at most {MAX_BYTES:,})")])
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(str(path), [Problem("", f"cannot read file ({exc.strerror})")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(str(path), [Problem("", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=StrictYamlLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"

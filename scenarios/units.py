@@ -38,15 +38,19 @@ UNIT_ALIASES: list[tuple[str, str, float]] = [
 ]
 
 
-def _scale(value: Any, factor: float) -> Any:
-    if isinstance(value, bool) or value is None:
+def _scale(value: Any, factor: float, key: str) -> Any:
+    """``value × factor``; a string or a boolean is refused here, before scaling, naming the user's key
+    (``p_kwp: "1500"`` would otherwise reach the schema unscaled as 1500 MWp)."""
+    if value is None:
         return value
+    if isinstance(value, (bool, str)):
+        raise ValueError(f"'{key}': {value!r} is not a number (write it without quotes)")
     if isinstance(value, (int, float)):
         return value * factor
     if isinstance(value, list):
-        return [_scale(v, factor) for v in value]
+        return [_scale(v, factor, key) for v in value]
     if isinstance(value, dict):  # e.g. DR requested_kw: {park: kW}
-        return {k: _scale(v, factor) for k, v in value.items()}
+        return {k: _scale(v, factor, f"{key}.{k}") for k, v in value.items()}
     return value  # left for the schema to reject with its own message
 
 
@@ -69,6 +73,6 @@ def convert_unit_aliases(data: Any, field_names: set[str]) -> Any:
                 if target in field_names:
                     if target in data:
                         raise ValueError(f"'{key}' and '{target}' give the same quantity twice; keep one")
-                    out[target] = _scale(out.pop(key), factor)
+                    out[target] = _scale(out.pop(key), factor, key)
                 break
     return out

@@ -127,7 +127,57 @@ BAD = {
         lambda tp: scenario_with(tp, lambda d: battery(d).update(p_max_mw=1.0)),
         r"'p_max_kw' and 'p_max_mw' give the same quantity twice",
     ),
+    # numbers must be numbers: a quoted number would skip the kW -> MW scaling (1000x too much)
+    "number in quotes (kW)": (
+        lambda tp: scenario_with(tp, lambda d: battery(d).update(p_max_kw="500")),
+        r"parks\.factory\.assets\.bess: 'p_max_kw': '500' is not a number",
+    ),
+    "number in quotes (MW)": (
+        lambda tp: scenario_with(tp, lambda d: d["parks"][0]["connection"].update(p_import_max_mw="3")),
+        r"parks\.factory\.connection: 'p_import_max_mw': '3' is not a number",
+    ),
+    "boolean as a number": (
+        lambda tp: scenario_with(tp, lambda d: battery(d).update(e_max_kwh=True)),
+        r"'e_max_kwh': True is not a number",
+    ),
+    "boolean as a count": (
+        lambda tp: scenario_with(tp, lambda d: d["parks"][0]["connection"].update(n_transformers=True)),
+        r"'n_transformers': True is not a number",
+    ),
+    "infinite number": (
+        lambda tp: scenario_with(tp, lambda d: battery(d).update(e_max_kwh=float("inf"))),
+        r"parks\.factory\.assets\.bess\.e_max_mwh: Input should be a finite number",
+    ),
+    "not-a-number": (
+        lambda tp: scenario_with(tp, lambda d: d["tariff"].update(demand_charge_cny_per_kw_month=float("nan"))),
+        r"demand_charge_cny_per_mw_month: Input should be a finite number",
+    ),
+    "duplicate key": (
+        lambda tp: _raw(tp, SINGLE.read_text().replace("\nseed:", "\nseed: 7\nseed:", 1)),
+        r"malformed YAML at line \d+, column \d+: duplicate key 'seed' \(first given at line \d+\)",
+    ),
+    "alias bomb": (
+        lambda tp: _raw(tp, "l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
+            f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 9)) + "\n"),
+        r"expands to 490,329,064 nodes through its aliases",
+    ),
+    "not UTF-8": (
+        lambda tp: _raw_bytes(tp, SINGLE.read_text().encode("utf-16")),
+        r"not UTF-8 text",
+    ),
 }
+
+
+def _raw(tp, text, name="bad.yaml"):
+    p = tp / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _raw_bytes(tp, data, name="bad.yaml"):
+    p = tp / name
+    p.write_bytes(data)
+    return p
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
