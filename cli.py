@@ -97,8 +97,10 @@ def run(scenario, days, start, out, strategy, csv, as_json, no_ac, ac_engine, ne
     result = api.run(scn, strategy=strategy, ac=False if no_ac else None, ac_engine=ac_engine,
                      network_constraints=network_constraints, out_dir=out_dir, csv=csv or scn.outputs.csv,
                      progress=not as_json, log=log)
-    if as_json:
-        click.echo(json.dumps(json.loads((out_dir / "kpis.json").read_text()), indent=2, ensure_ascii=False))
+    if as_json:  # this run's own figures (never a file another run may have replaced meanwhile)
+        from vpp.outputs import _clean
+
+        click.echo(json.dumps(_clean(result.kpis), indent=2, ensure_ascii=False, default=str))
     else:
         click.echo(kpi_table(result.kpis))
         click.echo(f"\nrun folder: {out_dir}")
@@ -273,8 +275,10 @@ def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
     ev = api.evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
                       out_dir=out_dir, progress=not as_json, log=log, size=size, dr=not no_dr)
-    if as_json:
-        click.echo(json.dumps(json.loads((out_dir / "kpis.json").read_text()), indent=2, ensure_ascii=False))
+    if as_json:  # this evaluation's own figures, as written to kpis.json
+        from vpp.outputs import _clean
+
+        click.echo(json.dumps(_clean(ev.kpis), indent=2, ensure_ascii=False, default=str))
     else:
         click.echo(summary_text(ev.kpis))
         click.echo(f"\nrun folder: {out_dir}")

@@ -41,6 +41,14 @@ def load_scenario(source: str | Path | Scenario, *, days: int | None = None,
     return _load(source, days=days, start=start)
 
 
+def _check_out(out_dir, container: bool = False) -> None:
+    """Refuse an output folder vpp must not or cannot write before any work (vpp.outputs.check_out_dir)."""
+    if out_dir is not None:
+        from vpp.outputs import check_out_dir
+
+        check_out_dir(out_dir, container=container)
+
+
 def _date(value) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -59,6 +67,7 @@ def run(scenario: str | Path | Scenario, *, strategy: str = "optimised", days: i
     """
     from vpp.pipeline import run as _run
 
+    _check_out(out_dir)
     scn = load_scenario(scenario, days=days, start=start)
     if ac is not None:
         scn = scn.model_copy(update={"ac_check": scn.ac_check.model_copy(update={"enabled": bool(ac)})})
@@ -77,6 +86,7 @@ def evaluate(scenario: str | Path | Scenario, **options: Any):
     ``parks``, ``assets``, ``costs``, ``monthly``; ``kpis``; ``cash_flow``; ``daily``)."""
     from vpp.evaluation.year import evaluate as _evaluate
 
+    _check_out(options.get("out_dir"))
     return _evaluate(load_scenario(scenario), **options)
 
 
@@ -89,6 +99,7 @@ def capacity(scenario: str | Path | Scenario, *, park: str | None = None, durati
     the folder is written to ``out_dir`` when given."""
     from vpp.capacity_study.study import make_settings, parse_durations, run_capacity
 
+    _check_out(out_dir)
     scn = load_scenario(scenario)
     settings = make_settings(
         scn, park=park, durations_h=parse_durations(durations) if durations else None, samples=samples,
@@ -101,6 +112,7 @@ def dr(scenario: str | Path | Scenario, *, events: list[str] | None = None, days
        start: dt.date | str | None = None, out_dir: str | Path | None = None, csv: bool = False, log: Log = None):
     """``vpp dr``: the scenario's DR events (all, or ``events``): baseline, response, settlement.
     Returns a list of :class:`vpp.demand_response.event.EventResult`; with ``out_dir`` one folder per event."""
+    _check_out(out_dir, container=True)  # one sub-folder per event
     scn = load_scenario(scenario, days=days, start=start)
     if out_dir is None:
         from vpp.demand_response.event import simulate_events
@@ -118,6 +130,7 @@ def aggregate(scenario: str | Path | Scenario, *, vpp_name: str | None = None, i
     check. Returns a list of :class:`vpp.aggregator.run.VppResult`."""
     from vpp.aggregator.run import aggregate as _aggregate
 
+    _check_out(out_dir, container=True)  # one sub-folder per VPP
     scn = load_scenario(scenario, days=days, start=start)
     done = _aggregate(scn, vpp_name=vpp_name, instruction_ids=instructions, out_dir=out_dir, do_bids=bids,
                       do_envelope=envelope, do_admission=admission, csv=csv, log=log)

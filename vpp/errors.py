@@ -53,3 +53,7 @@ class SolverError(VppError):
 
 class PowerFlowError(VppError):
     """AC power flow could not be run at all (single non-converged steps are recorded, not raised)."""
+
+
+class OutputError(VppError):
+    """An output folder that vpp must not or cannot write (not written by vpp, a file, read-only, busy)."""

@@ -74,31 +74,118 @@ def write_tables(result, folder: Path, csv: bool = False) -> None:
         _table(ac.violations, folder, "powerflow_violations", csv)
 
 
+MARKER = ".vpp-run"  # written into every folder vpp creates; only such a folder is ever replaced
+LEGACY_MARKER = "scenario_resolved.yaml"  # folders of earlier versions (no marker yet) are vpp's too
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _leftovers(out_dir: Path) -> list[tuple[Path, str, int]]:
+    """Hidden temp / old / lock entries of ``out_dir`` as (path, what, pid)."""
+    out = []
+    for p in out_dir.parent.glob(f".{out_dir.name}.*"):
+        head, _, pid = p.name.rpartition("-")
+        what = head[len(out_dir.name) + 2:]
+        if what in ("tmp", "old", "lock") and pid.isdigit():
+            out.append((p, what, int(pid)))
+    return out
+
+
+def check_out_dir(out_dir: str | Path, container: bool = False) -> Path:
+    """Refuse, before any work, an output folder vpp must not or cannot write.
+
+    ``out_dir`` may not exist yet (its parent must be creatable and writable), or be an empty folder,
+    or a folder vpp wrote earlier (marker ``.vpp-run``, or ``scenario_resolved.yaml`` of earlier
+    versions). Anything else (a file, a folder of one's own, a read-only place) is a
+    :class:`~vpp.errors.OutputError` naming the path. Leftovers of killed runs are cleaned here: the
+    hidden temporary folders of dead processes are removed, and a previous run that a kill left
+    renamed aside is put back. ``container=True``: a folder that only receives sub-folders (one per DR
+    event or VPP, each checked when it is written): it may hold other things.
+    """
+    from vpp.errors import OutputError
+
+    out_dir = Path(out_dir)
+    for p in [out_dir, *out_dir.parents]:
+        if p.exists():
+            if not p.is_dir():
+                raise OutputError(f"output folder '{out_dir}': '{p}' is a file, not a folder")
+            if not os.access(p, os.W_OK | os.X_OK):
+                raise OutputError(f"output folder '{out_dir}': '{p}' is not writable")
+            break
+    if out_dir.parent.exists():
+        for path, what, pid in _leftovers(out_dir):
+            if pid == os.getpid():  # this process's own lock and temporary folder
+                continue
+            if _pid_alive(pid):
+                if what == "lock":
+                    raise OutputError(f"output folder '{out_dir}': another vpp process (pid {pid}) is writing it; "
+                                      "wait for it or choose another --out")
+                continue
+            if what == "old" and not out_dir.exists():  # killed between the two renames of a swap
+                os.replace(path, out_dir)
+            elif path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    if not container and out_dir.is_dir() and any(out_dir.iterdir()):
+        if not ((out_dir / MARKER).exists() or (out_dir / LEGACY_MARKER).exists()):
+            raise OutputError(f"output folder '{out_dir}' exists and was not written by vpp (no {MARKER} marker): "
+                              "refusing to replace it; choose another --out or empty it")
+    return out_dir
+
+
 @contextmanager
 def atomic_folder(out_dir: Path) -> Iterator[Path]:
     """Yield a hidden temporary folder beside ``out_dir``; on success it replaces ``out_dir``.
 
     On any exception the temporary folder is removed and ``out_dir`` is left as it was, so a crash
-    never leaves a folder that looks complete.
+    never leaves a folder that looks complete. Only a folder vpp wrote is replaced
+    (:func:`check_out_dir`), one process at a time (a lock file beside it); the new folder carries
+    the ``.vpp-run`` marker. A swap is two renames (old aside, new in place); a kill between them is
+    repaired by the next run (:func:`check_out_dir` puts the old folder back).
     """
-    out_dir = Path(out_dir)
+    from vpp.errors import OutputError
+
+    out_dir = check_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    pid = os.getpid()
+    lock = out_dir.parent / f".{out_dir.name}.lock-{pid}"
     try:
-        yield tmp
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        lock.touch(exist_ok=False)
+    except OSError as exc:
+        raise OutputError(f"output folder '{out_dir}': cannot write beside it ({exc.strerror})") from None
+    try:
+        others = [p for p, what, other in _leftovers(out_dir) if what == "lock" and other != pid and _pid_alive(other)]
+        if others:
+            raise OutputError(f"output folder '{out_dir}': another vpp process is writing it; choose another --out")
+        tmp = out_dir.parent / f".{out_dir.name}.tmp-{pid}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        try:
+            yield tmp
+            (tmp / MARKER).write_text(json.dumps({"written_by": "vpp", "pid": pid}), encoding="utf-8")
+            check_out_dir(out_dir)  # still replaceable (nothing else put a folder there meanwhile)
+            if out_dir.exists():
+                old = out_dir.parent / f".{out_dir.name}.old-{pid}"
+                os.replace(out_dir, old)
+                os.replace(tmp, out_dir)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def write_run(result, out_dir: Path, csv: bool = False) -> Path:
