@@ -295,8 +295,9 @@ def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no
 @click.option("--year", type=int, default=None, help="evaluate this calendar year")
 @click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Parquet table [default: runs/<scenario>-sweep.parquet]")
+@click.option("--allow-failures", is_flag=True, help="exit 0 even when some points failed (they stay in the table with their error)")
 @handle_errors
-def sweep(scenario, params, samples, scheduler, workers, days, year, horizon, out):
+def sweep(scenario, params, samples, scheduler, workers, days, year, horizon, out, allow_failures):
     """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table."""
     from scenarios import load
     from vpp.evaluation.sweep import sweep as run_sweep
@@ -309,6 +310,11 @@ def sweep(scenario, params, samples, scheduler, workers, days, year, horizon, ou
     cols = [c for c in ("point_id", "status", "npv_cny", "irr", "simple_payback_years", "savings_total_cny") if c in df]
     click.echo(df[cols].to_string(index=False))
     click.echo(f"\ntable: {path}")
+    failed = df[df["status"] != "ok"]
+    if len(failed) and not allow_failures:
+        first = failed.iloc[0]
+        raise VppError(f"{len(failed)} of {len(df)} sweep point(s) failed (first: {first['point_id']}: {first['error']}); "
+                       f"the table {path} keeps them; --allow-failures accepts a partial sweep")
 
 
 @main.command()

@@ -42,3 +42,35 @@ def test_dask_local_cluster_equals_sequential(tmp_path):
 
 
 msgs: list[str] = []
+
+
+def test_rerun_with_other_options_recomputes_and_failures_exit_1(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    scn = load("single_park")
+    out = tmp_path / "s.parquet"
+    log: list[str] = []
+    one = sweep(scn, ["bess.e_max_kwh=1000"], out, scheduler="sequential", eval_kwargs={"days": 1})
+    two = sweep(scn, ["bess.e_max_kwh=1000"], out, scheduler="sequential", eval_kwargs={"days": 2}, log=log.append)
+    assert log[0].startswith("1 point(s), 0 already done, 1 to run")  # other --days: not the old number
+    assert two["project_cost_cny"].iloc[0] > one["project_cost_cny"].iloc[0]
+    # a sweep with a failed point exits 1 (table written), unless --allow-failures
+    args = ["sweep", "single_park", "--param", "bess.soc_min=-1", "--days", "1", "--scheduler", "sequential",
+            "--out", str(tmp_path / "f.parquet")]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1 and "1 of 1 sweep point(s) failed" in r.output and "soc_min" in r.output
+    assert (tmp_path / "f.parquet").is_file()
+    assert CliRunner().invoke(main, args + ["--allow-failures"]).exit_code == 0
+
+
+def test_sweep_refuses_huge_ranges_and_foreign_tables(tmp_path):
+    with pytest.raises(VppError, match="10,000,000,001 values; a sweep takes at most 100,000 points"):
+        parse_param("bess.e_max_kwh=0:1e10:1")
+    with pytest.raises(VppError, match="finite"):
+        parse_param("bess.e_max_kwh=1,inf")
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    with pytest.raises(VppError, match="cannot be read to resume"):
+        sweep(load("single_park"), ["bess.e_max_kwh=1000"], bad, scheduler="sequential", eval_kwargs={"days": 1})

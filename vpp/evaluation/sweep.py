@@ -43,13 +43,19 @@ def parse_param(text: str) -> tuple[str, list[float]]:
     try:
         if ":" in spec:
             a, b, s = (float(x) for x in spec.split(":"))
-            if s <= 0 or b < a:
+            if not all(np.isfinite([a, b, s])) or s <= 0 or b < a:
                 raise ValueError
+            n = int((b - a) / s + 1e-9) + 1
+            if n > MAX_POINTS:
+                raise VppError(f"--param '{text}': {n:,} values; a sweep takes at most {MAX_POINTS:,} points")
             vals = list(np.round(np.arange(a, b + s * 1e-9, s), 10))
         else:
             vals = [float(x) for x in spec.split(",") if x.strip()]
+            if not all(np.isfinite(vals)):
+                raise ValueError
     except ValueError:
-        raise VppError(f"--param '{text}': range must be start:stop:step with step > 0 and stop >= start") from None
+        raise VppError(f"--param '{text}': range must be start:stop:step with step > 0 and stop >= start, "
+                       "or finite values v1,v2,...") from None
     if not vals:
         raise VppError(f"--param '{text}': no values")
     return key.strip(), [float(v) for v in vals]
@@ -87,6 +93,9 @@ def apply_updates(scn: Scenario, updates: dict[str, float]) -> Scenario:
 
 def points(params: list[tuple[str, list[float]]], samples: int) -> list[dict[str, Any]]:
     """Every combination of the parameter values × sample, with a stable ``point_id``."""
+    n = samples * int(np.prod([len(v) for _, v in params], dtype=float))
+    if n > MAX_POINTS:
+        raise VppError(f"--param / --samples: {n:,} points; a sweep takes at most {MAX_POINTS:,}")
     keys = [k for k, _ in params]
     out = []
     for combo in itertools.product(*[v for _, v in params]):
@@ -95,6 +104,20 @@ def points(params: list[tuple[str, list[float]]], samples: int) -> list[dict[str
             pid = "|".join(f"{k}={v:g}" for k, v in upd.items()) + f"|sample={s}"
             out.append({"point_id": pid, "updates": upd, "sample": s})
     return out
+
+
+MAX_POINTS = 100_000  # points of one sweep (each is an evaluation)
+
+
+def run_key(scn: Scenario, eval_kwargs: dict[str, Any]) -> str:
+    """Fingerprint of what a point's result depends on besides its own updates: the scenario and the
+    evaluation options (``--days``, ``--year``, ``--horizon``); a resumed sweep reuses a point only
+    under the same key."""
+    import hashlib
+    import json
+
+    blob = json.dumps({"scenario": scn.model_dump(mode="json"), "options": eval_kwargs}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def evaluate_point(scn_json: dict[str, Any], point: dict[str, Any], eval_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +152,7 @@ def evaluate_point(scn_json: dict[str, Any], point: dict[str, Any], eval_kwargs:
 def _write(rows: list[dict[str, Any]], path: Path) -> None:
     df = pd.DataFrame(rows)
     for c in df.columns:
-        if df[c].dtype == object and c not in ("point_id", "status", "error"):
+        if df[c].dtype == object and c not in ("point_id", "status", "error", "run_key"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     df.to_parquet(tmp)
@@ -157,14 +180,23 @@ def sweep(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, Any]] = {}
-    if out.exists():
-        old = pd.read_parquet(out)
-        for r in old.to_dict("records"):
-            rows[r["point_id"]] = r
-    todo = [p for p in pts if rows.get(p["point_id"], {}).get("status") != "ok"]
-    say(f"{len(pts)} point(s), {len(pts) - len(todo)} already done, {len(todo)} to run")
     kw = {"days": None, "horizon": "rolling", **(eval_kwargs or {})}
     scn_json = scn.model_dump(mode="python")
+    key = run_key(scn, kw)
+    if out.exists():
+        try:
+            old = pd.read_parquet(out)
+        except Exception as exc:  # a corrupt or foreign file: say so instead of failing inside pyarrow
+            raise VppError(f"sweep table '{out}' cannot be read to resume ({type(exc).__name__}); "
+                           "remove it or choose another --out") from None
+        if "point_id" not in old or "status" not in old:
+            raise VppError(f"'{out}' is not a sweep table (no point_id/status columns); choose another --out")
+        for r in old.to_dict("records"):
+            rows[r["point_id"]] = r
+    # a finished point is reused only if it was evaluated with the same scenario and options
+    todo = [p for p in pts if rows.get(p["point_id"], {}).get("status") != "ok"
+            or rows[p["point_id"]].get("run_key") != key]
+    say(f"{len(pts)} point(s), {len(pts) - len(todo)} already done, {len(todo)} to run")
     bar = None
     if progress and todo:
         from tqdm import tqdm
@@ -172,6 +204,7 @@ def sweep(
         bar = tqdm(total=len(todo), unit="point", desc="sweep")
 
     def done(row):
+        row["run_key"] = key
         rows[row["point_id"]] = row
         _write(list(rows.values()), out)
         if bar is not None:
