@@ -6,9 +6,12 @@ clear message and exit with code 1; ``vpp --debug ...`` shows the traceback inst
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import logging
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -25,6 +28,38 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+@contextlib.contextmanager
+def library_warnings_counted(debug: bool):
+    """Collect the warnings of the libraries (``warnings`` and ``logging`` records of WARNING and above)
+    instead of letting them flood the terminal; afterwards one line says how many there were and the
+    first one. With ``--debug`` everything is shown as it comes."""
+    if debug:
+        yield
+        return
+    records: list[str] = []
+
+    class _Count(logging.Handler):
+        def emit(self, record):
+            records.append(f"{record.name}: {record.getMessage()}")
+
+    root = logging.getLogger()
+    handler = _Count(level=logging.WARNING)
+    saved = root.handlers[:], root.level
+    root.handlers = [handler]
+    root.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            yield
+    finally:
+        root.handlers = saved[0]
+        root.setLevel(saved[1])
+        records += [f"{w.category.__name__}: {w.message}" for w in caught]
+        if records:
+            click.echo(f"· {len(records)} warning(s) from libraries hidden (first: {records[0][:160]}); "
+                       "vpp --debug shows them", err=True)
+
+
 def handle_errors(fn):
     """One exception formatter for every command."""
 
@@ -33,7 +68,8 @@ def handle_errors(fn):
         ctx = click.get_current_context()
         debug = bool(ctx.find_root().obj and ctx.find_root().obj.debug)
         try:
-            return fn(*args, **kwargs)
+            with library_warnings_counted(debug):
+                return fn(*args, **kwargs)
         except VppError as exc:
             if debug:
                 raise

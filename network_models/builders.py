@@ -293,6 +293,9 @@ def build_grid(scn: Scenario) -> Grid:
         net, what = _build_json(str(nw.path)), f"pandapower JSON {nw.path}"
     else:  # pragma: no cover - the schema restricts kind
         raise NetworkError(f"unknown network kind '{nw.kind}'")
+    if not (len(net.ext_grid) and net.ext_grid["in_service"].astype(bool).any()):
+        raise NetworkError(f"{what}: the network has no external grid (slack bus) in service: no power flow can "
+                           "converge; add an ext_grid at the substation bus")
     grid = Grid(
         net=net, bus=_bus_map(net, what), feeders=feeders, kind=nw.kind,
         vm_min_pu=nw.vm_min_pu, vm_max_pu=nw.vm_max_pu, loading_max_percent=nw.loading_max_percent,

@@ -48,7 +48,9 @@ class ACResult:
     line_loading_percent, trafo_loading_percent : DataFrame
         time × line / trafo name, loading [%].
     violations : DataFrame
-        Long format: ``time, element, kind ('undervoltage'|'overvoltage'|'overload'), value, limit``.
+        Long format: ``time, element, kind ('undervoltage'|'overvoltage'|'overload'|'not_converged'),
+        value, limit``; a step whose power flow did not converge is one 'not_converged' row (element
+        'network'), so every count of violations counts it.
     """
 
     summary: pd.DataFrame
@@ -62,6 +64,11 @@ class ACResult:
         """Tables from step × element arrays (``summ`` holds SUMMARY_COLUMNS[1:], ``rd`` the names)."""
         summary = pd.DataFrame(summ, index=idx, columns=SUMMARY_COLUMNS[1:])
         summary.insert(0, "converged", conv)
+        bad = ~np.asarray(conv, dtype=bool)
+        if bad.any():  # a step without a power-flow solution is a violation, never a clean step
+            nc = pd.DataFrame({"time": pd.Index(idx)[bad], "element": "network", "kind": "not_converged",
+                               "value": np.nan, "limit": np.nan})
+            violations = nc if violations is None or len(violations) == 0 else pd.concat([violations, nc], ignore_index=True)
         return cls(
             summary=summary,
             vm_pu=pd.DataFrame(vm, index=idx, columns=rd.bus_names),

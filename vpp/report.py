@@ -34,7 +34,7 @@ ROWS = [
     ("grid CO2", "co2_t", "t"),
     ("voltage min / max", ("vm_min_pu", "vm_max_pu"), "pu"),
     ("max loading line / trafo", ("line_loading_max_percent", "trafo_loading_max_percent"), "%"),
-    ("violations V / overload", ("n_voltage_violations", "n_overloads"), "step×element"),
+    ("violations V / load / non-conv", ("n_voltage_violations", "n_overloads", "ac_nonconverged_steps"), "step×element"),
     ("AC losses", "losses_mwh", "MWh"),
     ("AC non-converged steps", "ac_nonconverged_steps", ""),
 ]

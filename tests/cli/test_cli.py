@@ -222,3 +222,18 @@ def test_usage_errors_exit_1_with_one_line(tmp_path):
         p = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=tmp_path)
         assert p.returncode == 1, args
         assert p.stderr.startswith("error: ") and p.stderr.strip().count("\n") == 0, p.stderr
+
+
+def test_library_warnings_are_counted_in_one_line(capsys):
+    import logging
+    import warnings
+
+    from cli import library_warnings_counted
+
+    with library_warnings_counted(debug=False):
+        for _ in range(190):
+            logging.getLogger("pandapower.powerflow").warning("Power Flow did not converge")
+        warnings.warn("a deprecated call", UserWarning)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("· 191 warning(s) from libraries hidden (first: pandapower.powerflow: Power Flow did not")

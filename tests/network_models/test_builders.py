@@ -136,3 +136,33 @@ def test_evaluation_runs_without_importing_pandapower():
             "print(any(m == 'pandapower' or m.startswith('pandapower.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_network_without_external_grid_is_refused(tmp_path, case33_scn):
+    import pandapower as pp
+
+    g = build_grid(case33_scn)
+    g.net.ext_grid.drop(g.net.ext_grid.index, inplace=True)
+    path = tmp_path / "island.json"
+    pp.to_json(g.net, str(path))
+    d = {"name": "js", "network": {"kind": "pandapower_json", "path": str(path)},
+         "parks": [{"name": "p", "connection": {"bus": "bus_5"}, "assets": [{"kind": "pv", "name": "pv", "p_mwp": 0.5}]}]}
+    with pytest.raises(NetworkError, match="no external grid \\(slack bus\\) in service"):
+        build_grid(from_dict(d))
+
+
+def test_a_step_without_power_flow_solution_counts_as_a_violation():
+    import numpy as np
+    import pandas as pd
+
+    from network_models.powerflow import ACResult, SUMMARY_COLUMNS
+
+    idx = pd.date_range("2025-07-22", periods=3, freq="15min", tz="Asia/Shanghai")
+    names = type("R", (), {"bus_names": ["b"], "line_names": [], "trafo_names": []})()
+    summ = np.full((3, len(SUMMARY_COLUMNS) - 1), np.nan)
+    empty = pd.DataFrame(columns=["time", "element", "kind", "value", "limit"])
+    ac = ACResult.from_arrays(idx, np.array([True, False, False]), summ, names, np.ones((3, 1)),
+                              np.zeros((3, 0)), np.zeros((3, 0)), empty)
+    assert ac.n_not_converged == 2
+    assert list(ac.violations["kind"]) == ["not_converged", "not_converged"]
+    assert list(ac.violations["time"]) == list(idx[1:])

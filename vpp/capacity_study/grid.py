@@ -193,6 +193,8 @@ def _worst(v: pd.DataFrame) -> str:
     """Element with the largest relative excess ``|value − limit| / limit``, as one short label."""
     if v.empty:
         return ""
+    if (v["kind"] == "not_converged").any():
+        return f"power flow not converged at {int((v['kind'] == 'not_converged').sum())} step(s)"
     rel = (v["value"] - v["limit"]).abs() / v["limit"].abs()
     r = v.loc[rel.idxmax()]
     unit = "%" if r["kind"] == "overload" else "pu"
