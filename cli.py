@@ -40,7 +40,10 @@ def library_warnings_counted(debug: bool):
 
     class _Count(logging.Handler):
         def emit(self, record):
-            records.append(f"{record.name}: {record.getMessage()}")
+            if record.name == "vpp" or record.name.startswith("vpp."):  # the simulator's own: shown
+                click.echo(f"· warning: {record.getMessage()}", err=True)
+            else:
+                records.append(f"{record.name}: {record.getMessage()}")
 
     root = logging.getLogger()
     handler = _Count(level=logging.WARNING)

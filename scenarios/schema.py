@@ -83,6 +83,11 @@ class Network(Strict):
             raise ValueError("kind 'radial_district' needs at least one feeder")
         if self.kind == "pandapower_json" and not self.path:
             raise ValueError("kind 'pandapower_json' needs 'path'")
+        if self.kind != "radial_district" and self.feeders:
+            raise ValueError(f"'feeders' build a radial_district network; kind '{self.kind}' brings its own "
+                             "lines (remove 'feeders' or use kind radial_district)")
+        if self.kind != "pandapower_json" and self.path:
+            raise ValueError(f"'path' is read for kind 'pandapower_json' only (kind is '{self.kind}')")
         if self.vm_min_pu >= self.vm_max_pu:
             raise ValueError("vm_min_pu must be below vm_max_pu")
         for f in self.feeders:

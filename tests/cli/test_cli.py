@@ -237,3 +237,23 @@ def test_library_warnings_are_counted_in_one_line(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("· 191 warning(s) from libraries hidden (first: pandapower.powerflow: Power Flow did not")
+
+
+def test_explicit_ev_sessions_outside_the_horizon_are_reported_once(tmp_path):
+    def edit(d):
+        ev = next(a for a in assets(d) if a["kind"] == "ev_charging")
+        ev["sessions"] = [{"arrival": "2025-07-22T08:00:00", "departure": "2025-07-22T17:00:00", "e_kwh": 20},
+                          {"arrival": "2025-08-01T08:00:00", "departure": "2025-08-01T17:00:00", "e_kwh": 20}]
+
+    r = invoke("run", scenario_with(tmp_path, edit), "--out", tmp_path / "o", "--no-ac")
+    assert r.exit_code == 0, r.output
+    said = [line for line in r.output.splitlines() if "outside the horizon" in line]
+    assert len(said) == 1 and "1 of 2 explicit session(s)" in said[0] and said[0].startswith("· warning: EV asset")
+
+
+def test_feeders_under_a_network_that_brings_its_own_lines_are_refused(tmp_path):
+    def edit(d):
+        d["network"]["kind"] = "case33bw"
+
+    r = invoke("validate", scenario_with(tmp_path, edit))
+    assert r.exit_code == 1 and "'feeders' build a radial_district network; kind 'case33bw'" in r.output

@@ -30,6 +30,7 @@ arrival clipped to the first step and its energy scaled by the remaining fractio
 from __future__ import annotations
 
 import heapq
+import logging
 
 import numpy as np
 import pandas as pd
@@ -145,7 +146,12 @@ def _explicit(ev: EVCharging, index: pd.DatetimeIndex) -> pd.DataFrame:
     )
     df = df.sort_values(["arrival", "departure"], kind="stable")
     df["charger"] = _assign_chargers(df["arrival"].array.asi8, df["departure"].array.asi8, ev.n_chargers)
+    n_all = len(df)
     df = _clip_to_horizon(df, t0, t_end)
+    if len(df) < n_all:  # said once, not silently: a list of sessions longer than the run is normal
+        logging.getLogger("vpp.profiles").warning(
+            f"EV asset '{ev.name}': {n_all - len(df)} of {n_all} explicit session(s) lie outside the horizon "
+            f"{t0:%Y-%m-%d %H:%M} – {t_end:%Y-%m-%d %H:%M} and are left out")
     return df[COLUMNS].reset_index(drop=True)
 
 
