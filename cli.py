@@ -292,7 +292,7 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
 
 @main.command()
 @scenario_argument
-@click.option("--year", type=int, default=None, help="evaluate this calendar year from 1 January [default: the scenario's start]")
+@click.option("--year", type=click.IntRange(1990, 2100), default=None, help="evaluate this calendar year from 1 January [default: the scenario's start]")
 @click.option("--days", type=click.IntRange(1, 366), default=None, help="number of days (quick runs) [default: the year or the scenario]")
 @click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True,
               help="rolling daily windows with look-ahead, or one perfect-foresight solve")
@@ -331,7 +331,7 @@ def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786); 'sequential' runs in-process; default: local cluster")
 @click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True, help="workers of the local cluster")
 @click.option("--days", type=click.IntRange(1, 366), default=None, help="days per evaluation [default: the scenario's]")
-@click.option("--year", type=int, default=None, help="evaluate this calendar year")
+@click.option("--year", type=click.IntRange(1990, 2100), default=None, help="evaluate this calendar year")
 @click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Parquet table [default: runs/<scenario>-sweep.parquet]")
 @click.option("--allow-failures", is_flag=True, help="exit 0 even when some points failed (they stay in the table with their error)")

@@ -29,7 +29,7 @@ class ThermalStorage(AssetBase):
     profile_builder: ClassVar[str | None] = "load_shape"  # nominal consumption that holds the set-point
     peak_load: ClassVar[bool] = True
     archetype: Archetype
-    p_peak_mw: Pos = Field(description="peak of the nominal daily consumption [MW]")
+    p_peak_mw: Pos = Field(le=10_000.0, description="peak of the nominal daily consumption [MW]")
     p_max_mw: Pos | None = Field(
         None, description=f"power limit of the machines [MW]; default {THERMAL_P_MAX_FACTOR} × p_peak_mw (ASSUMPTION L)"
     )

@@ -165,6 +165,8 @@ def problems_from_validation(exc: ValidationError, data: Any) -> list[Problem]:
 def apply_overrides(data: dict[str, Any], *, days: int | None = None, start: dt.date | str | None = None) -> dict[str, Any]:
     """Command-line overrides of the horizon (``--days``, ``--start``)."""
     data = dict(data)
+    if not isinstance(data.get("horizon") or {}, dict):
+        return data  # a horizon of the wrong shape: the schema names it
     horizon = dict(data.get("horizon") or {})
     if days is not None:
         horizon["days"] = days

@@ -29,7 +29,8 @@ from scenarios.vpp_schema import VPP
 class Horizon(Strict):
     """Simulated period. Time index is tz-aware Asia/Shanghai, interval-beginning labels."""
 
-    start: dt.date = Field(dt.date(2025, 7, 22), description="first simulated day (local date)")
+    start: dt.date = Field(dt.date(2025, 7, 22), ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31),
+                           description="first simulated day (local date), 1990-2100")
     days: int = Field(1, ge=1, le=400, description="number of simulated days")
     resolution_min: Literal[5, 10, 15, 30, 60] = Field(15, description="step length [min]; 15 = DR/metering settlement")
 
@@ -138,6 +139,10 @@ class Carbon(Strict):
 
 
 # ------------------------------------------------------------------------------------------- assets
+#: physical ranges of a park asset (far above any industrial park: a typo of units, not a design)
+MAX_ASSET_MW = 10_000.0
+MAX_ASSET_MWH = 100_000.0
+
 class FixedLoad(AssetBase):
     """Inflexible consumption: archetype shape (domain §6.2, ASSUMPTION L) × peak, with seeded noise."""
 
@@ -146,7 +151,7 @@ class FixedLoad(AssetBase):
     peak_load: ClassVar[bool] = True
     q_from_cos_phi: ClassVar[bool] = True
     archetype: Archetype
-    p_peak_mw: Pos = Field(description="peak of the daily shape [MW]")
+    p_peak_mw: Pos = Field(le=MAX_ASSET_MW, description="peak of the daily shape [MW]")
     cos_phi: Annotated[float, Field(gt=0, le=1)] = 0.95
     noise_std_pu: Annotated[float, Field(ge=0, le=0.5)] = 0.03
     weekend_factor: Annotated[float, Field(ge=0, le=1.5)] | None = Field(None, description="default by archetype")
@@ -159,7 +164,7 @@ class PV(AssetBase):
     profile_builder: ClassVar[str | None] = "pv"
     pp_table: ClassVar[str] = "sgen"
     site_load: ClassVar[bool] = False
-    p_mwp: Pos = Field(description="DC peak power [MWp]")
+    p_mwp: Pos = Field(le=MAX_ASSET_MW, description="DC peak power [MWp]")
     dc_ac_ratio: Annotated[float, Field(ge=0.8, le=2.0)] = 1.1
     tilt_deg: Annotated[float, Field(ge=0, le=90)] = 20.0
     azimuth_deg: Annotated[float, Field(ge=0, lt=360)] = 180.0
@@ -185,8 +190,8 @@ class Battery(AssetBase):
     kind: Literal["battery"]
     pp_table: ClassVar[str] = "storage"
     site_load: ClassVar[bool] = False
-    p_max_mw: Pos = Field(description="charge and discharge power limit [MW]")
-    e_max_mwh: Pos = Field(description="usable nameplate energy [MWh]")
+    p_max_mw: Pos = Field(le=MAX_ASSET_MW, description="charge and discharge power limit [MW]")
+    e_max_mwh: Pos = Field(le=MAX_ASSET_MWH, description="usable nameplate energy [MWh]")
     soc_min: Fraction = 0.1
     soc_max: Fraction = 0.95
     soc_init: Fraction = 0.5
@@ -234,8 +239,8 @@ class EVCharging(AssetBase):
     kind: Literal["ev_charging"]
     profile_builder: ClassVar[str | None] = "ev_sessions"
     site_load: ClassVar[bool] = False
-    n_chargers: int = Field(ge=1)
-    p_charger_mw: Pos = Field(description="power per charger [MW]; public DC avg 45 kW (S_NEA_EV_2025, H)")
+    n_chargers: int = Field(ge=1, le=100_000)
+    p_charger_mw: Pos = Field(le=10.0, description="power per charger [MW]; public DC avg 45 kW (S_NEA_EV_2025, H)")
     profile: Literal["workplace", "public", "bus_depot", "logistics_fleet"] = "public"
     sessions_per_charger_per_day: Annotated[float, Field(ge=0, le=10)] = 1.0
     e_session_min_mwh: Pos = 0.010
@@ -261,7 +266,7 @@ class InterruptibleLoad(AssetBase):
     peak_load: ClassVar[bool] = True
     q_from_cos_phi: ClassVar[bool] = True
     archetype: Archetype
-    p_peak_mw: Pos = Field(description="peak consumption of this load [MW]")
+    p_peak_mw: Pos = Field(le=MAX_ASSET_MW, description="peak consumption of this load [MW]")
     p_curtail_max_mw: Pos = Field(description="contracted curtailable power [MW]")
     windows_h: list[tuple[float, float]] = Field(
         default_factory=lambda: [(0.0, 24.0)], description="local hours [start, end) when curtailment is allowed"

@@ -165,6 +165,22 @@ BAD = {
         lambda tp: _raw_bytes(tp, SINGLE.read_text().encode("utf-16")),
         r"not UTF-8 text",
     ),
+    "section of the wrong shape": (
+        lambda tp: scenario_with(tp, lambda d: d.update(horizon=[1, 2])),
+        r"horizon: Input should be a valid dictionary",
+    ),
+    "impossible date": (
+        lambda tp: scenario_with(tp, lambda d: d["horizon"].update(start="2025-02-30")),
+        r"horizon\.start: Input should be a valid date",
+    ),
+    "date out of range": (
+        lambda tp: scenario_with(tp, lambda d: d["horizon"].update(start="9999-12-31")),
+        r"horizon\.start: Input should be less than or equal to 2100-12-31",
+    ),
+    "absurd battery size": (
+        lambda tp: scenario_with(tp, lambda d: battery(d).update(e_max_kwh=1e12)),
+        r"parks\.factory\.assets\.bess\.e_max_mwh: Input should be less than or equal to 100000",
+    ),
 }
 
 

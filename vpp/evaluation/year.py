@@ -81,6 +81,8 @@ def year_scenario(scn: Scenario, year: int | None, days: int | None) -> Scenario
     import datetime as dt
 
     h = scn.horizon
+    if year is not None and not 1990 <= int(year) <= 2100:
+        raise VppError(f"year {year} is outside 1990-2100")
     if year is not None:
         start = dt.date(year, 1, 1)
         n = days or (dt.date(year + 1, 1, 1) - start).days
