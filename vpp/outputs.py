@@ -78,6 +78,19 @@ MARKER = ".vpp-run"  # written into every folder vpp creates; only such a folder
 LEGACY_MARKER = "scenario_resolved.yaml"  # folders of earlier versions (no marker yet) are vpp's too
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system or file system cannot, and the caller falls back to two renames."""
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), rename_exchange) == 0
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -149,8 +162,9 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
     On any exception the temporary folder is removed and ``out_dir`` is left as it was, so a crash
     never leaves a folder that looks complete. Only a folder vpp wrote is replaced
     (:func:`check_out_dir`), one process at a time (a lock file beside it); the new folder carries
-    the ``.vpp-run`` marker. A swap is two renames (old aside, new in place); a kill between them is
-    repaired by the next run (:func:`check_out_dir` puts the old folder back).
+    the ``.vpp-run`` marker. The swap is one atomic exchange of the two folders on Linux; elsewhere two
+    renames (old aside, new in place), and a kill between them is repaired by the next run
+    (:func:`check_out_dir` puts the old folder back).
     """
     from vpp.errors import OutputError
 
@@ -175,10 +189,13 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
             (tmp / MARKER).write_text(json.dumps({"written_by": "vpp", "pid": pid}), encoding="utf-8")
             check_out_dir(out_dir)  # still replaceable (nothing else put a folder there meanwhile)
             if out_dir.exists():
-                old = out_dir.parent / f".{out_dir.name}.old-{pid}"
-                os.replace(out_dir, old)
-                os.replace(tmp, out_dir)
-                shutil.rmtree(old, ignore_errors=True)
+                if _exchange(tmp, out_dir):  # one atomic step: the old run now sits in tmp
+                    shutil.rmtree(tmp, ignore_errors=True)
+                else:
+                    old = out_dir.parent / f".{out_dir.name}.old-{pid}"
+                    os.replace(out_dir, old)
+                    os.replace(tmp, out_dir)
+                    shutil.rmtree(old, ignore_errors=True)
             else:
                 os.replace(tmp, out_dir)
         except BaseException:

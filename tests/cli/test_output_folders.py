@@ -75,3 +75,58 @@ def test_a_folder_being_written_by_another_live_process_is_refused(tmp_path):
     (tmp_path / f".run.lock-{os.getppid()}").touch()  # a live process (our parent) holds the lock
     with pytest.raises(OutputError, match=r"another vpp process \(pid \d+\) is writing it"):
         check_out_dir(out)
+
+
+def _complete(folder: Path) -> bool:
+    import json
+
+    try:
+        return (folder / MARKER).is_file() and isinstance(json.loads((folder / "kpis.json").read_text()), dict)
+    except (OSError, ValueError):
+        return False
+
+
+def test_sigkill_at_any_instant_leaves_a_complete_run(tmp_path):
+    """Kill `vpp run` at several instants (imports, solving, writing): --out always holds a complete run
+    (the previous or the new one), and the next run starts clean."""
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "cli", "run", "single_park", "--days", "1", "--out", str(out)]
+    assert subprocess.run(cmd, cwd=ROOT, capture_output=True).returncode == 0
+    first = (out / "kpis.json").read_text()
+    for delay in (0.3, 1.0, 1.8, 2.6, 3.4, 4.2):
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        assert _complete(out), f"killed after {delay} s: {sorted(x.name for x in out.iterdir()) if out.exists() else 'no folder'}"
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert _complete(out) and (out / "kpis.json").read_text() != "" and first
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["run"]  # no lock, temp or old folder left
+
+
+def test_a_killed_sweep_resumes_without_losing_a_point(tmp_path):
+    import signal
+    import time
+
+    import pandas as pd
+
+    table = tmp_path / "s.parquet"
+    cmd = [sys.executable, "-m", "cli", "sweep", "single_park", "--param", "bess.e_max_kwh=500:2500:500", "--days", "1",
+           "--scheduler", "sequential", "--out", str(table)]
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not table.exists():
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)  # after the first point was written
+    p.wait()
+    done_before = len(pd.read_parquet(table))
+    assert 1 <= done_before <= 5
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    df = pd.read_parquet(table)
+    assert len(df) == 5 and (df["status"] == "ok").all()
+    assert f"{5 - done_before} to run" in r.stderr or done_before == 5
