@@ -340,8 +340,10 @@ def sweep(scenario, params, samples, scheduler, workers, days, year, horizon, ou
     """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table."""
     from scenarios import load
     from vpp.evaluation.sweep import sweep as run_sweep
+    from vpp.validate import check
 
     scn = load(scenario)
+    check(scn, source=str(scenario))  # a scenario that fails every point is one error, before the sweep
     path = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-sweep.parquet"
     df = run_sweep(scn, list(params), path, samples=samples, scheduler=scheduler, n_workers=workers,
                    eval_kwargs={"days": days, "year": year, "horizon": horizon}, progress=True,

@@ -29,7 +29,24 @@ def transformer_sn_mva(type_name: str) -> float:
 
 
 def connection_capacity_mva(scn: Scenario) -> dict[str, float | None]:
-    """Rated capacity [MVA] of each park's connection transformers; ``None`` for a direct connection."""
+    """Rated capacity [MVA] of each park's connection transformers; ``None`` for a direct connection.
+
+    For a ``radial_district`` network the parks' connection buses are checked against the buses the
+    scenario defines (substation sections and feeder nodes), as building the grid would: a study that
+    runs no power flow still refuses a park on a bus that does not exist.
+    """
+    nw = scn.network
+    if nw.kind == "radial_district":
+        sub = nw.substation
+        known = [f"{sub.name}_110kv", *(f"{sub.name}_10kv_s{k}" for k in range(1, sub.n_transformers + 1)),
+                 *(node.bus for f in nw.feeders for node in f.nodes)]
+        bad = [p for p in scn.parks if p.connection.bus not in known]
+        if bad:
+            import difflib
+
+            raise NetworkError("; ".join(
+                f"park '{p.name}': connection bus '{p.connection.bus}' does not exist (e.g. "
+                f"{(difflib.get_close_matches(p.connection.bus, known, n=1, cutoff=0.0) or known)[0]})" for p in bad))
     out: dict[str, float | None] = {}
     for p in scn.parks:
         c = p.connection

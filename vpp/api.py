@@ -112,8 +112,11 @@ def dr(scenario: str | Path | Scenario, *, events: list[str] | None = None, days
        start: dt.date | str | None = None, out_dir: str | Path | None = None, csv: bool = False, log: Log = None):
     """``vpp dr``: the scenario's DR events (all, or ``events``): baseline, response, settlement.
     Returns a list of :class:`vpp.demand_response.event.EventResult`; with ``out_dir`` one folder per event."""
+    from vpp.validate import check
+
     _check_out(out_dir, container=True)  # one sub-folder per event
     scn = load_scenario(scenario, days=days, start=start)
+    check(scn, source=scn.name)  # every problem of the scenario at once, before the event simulations
     if out_dir is None:
         from vpp.demand_response.event import simulate_events
 
