@@ -79,6 +79,11 @@ def handle_errors(fn):
             _fail(str(exc))
         except KeyboardInterrupt:
             _fail("interrupted")
+        except OSError as exc:  # a full disk, a file that vanished, a permission: the file and the reason
+            if debug:
+                raise
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            _fail(f"{where}{exc.strerror or exc}")
         except Exception as exc:  # an internal error: still one line unless --debug
             if debug:
                 raise

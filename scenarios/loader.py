@@ -118,6 +118,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(str(path), [Problem("", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")]) from None
     try:
         data = yaml.load(text, Loader=StrictYamlLoader)  # noqa: S506 (a SafeLoader subclass)
+    except RecursionError:
+        raise ScenarioError(str(path), [Problem("", "nested too deeply to be a scenario")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"

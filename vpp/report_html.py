@@ -231,7 +231,13 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     """Write ``report.html`` (atomically) and return its path."""
     folder = Path(folder)
     out = out or folder / "report.html"
-    text = build_html(folder)
+    try:
+        text = build_html(folder)
+    except VppError:
+        raise
+    except Exception as exc:  # a corrupt or foreign table / JSON in the folder: name the folder, not pyarrow
+        raise VppError(f"'{folder}' cannot be reported: a result file is unreadable or not vpp's "
+                       f"({type(exc).__name__}: {str(exc)[:120]})") from None
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)

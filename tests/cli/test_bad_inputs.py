@@ -93,3 +93,14 @@ def test_bad_option(args, pattern, tmp_path, monkeypatch, capsys):
 
 def test_the_table_has_at_least_120_cases():
     assert len(list(_cases())) + len(SPECIFIC) >= 120
+
+
+def test_report_of_a_folder_with_corrupt_files(tmp_path):
+    out = tmp_path / "r"
+    assert CliRunner().invoke(main, ["run", "single_park", "--days", "1", "--no-ac", "--out", str(out)]).exit_code == 0
+    (out / "dispatch_parks.parquet").write_text("garbage")
+    r = CliRunner().invoke(main, ["report", str(out)])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    errors = [line for line in r.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "cannot be reported: a result file is unreadable or not vpp's" in errors[0]
+    assert not (out / "report.html").exists()

@@ -177,6 +177,10 @@ BAD = {
         lambda tp: scenario_with(tp, lambda d: d["horizon"].update(start="9999-12-31")),
         r"horizon\.start: Input should be less than or equal to 2100-12-31",
     ),
+    "nested too deeply": (
+        lambda tp: _raw(tp, "name: x\nparks: " + "[" * 5000 + "]" * 5000 + "\n"),
+        r"nested too deeply to be a scenario",
+    ),
     "absurd battery size": (
         lambda tp: scenario_with(tp, lambda d: battery(d).update(e_max_kwh=1e12)),
         r"parks\.factory\.assets\.bess\.e_max_mwh: Input should be less than or equal to 100000",
