@@ -322,8 +322,19 @@ class Park(Strict):
 
 
 class Outputs(Strict):
+    """Where result folders go: ``dir`` relative to the working folder (or absolute)."""
+
     dir: str = "runs"
     csv: bool = False
+
+    @model_validator(mode="after")
+    def _inside(self) -> "Outputs":
+        from pathlib import PurePath
+
+        if ".." in PurePath(self.dir).parts:
+            raise ValueError(f"dir '{self.dir}': '..' would leave the working folder; give a folder below it "
+                             "or an absolute path")
+        return self
 
 
 class ACCheck(Strict):

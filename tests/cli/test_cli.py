@@ -177,6 +177,10 @@ BAD = {
         lambda tp: scenario_with(tp, lambda d: d["horizon"].update(start="9999-12-31")),
         r"horizon\.start: Input should be less than or equal to 2100-12-31",
     ),
+    "outputs.dir escaping": (
+        lambda tp: scenario_with(tp, lambda d: d.update(outputs={"dir": "../elsewhere"})),
+        r"outputs: dir '\.\./elsewhere': '\.\.' would leave the working folder",
+    ),
     "nested too deeply": (
         lambda tp: _raw(tp, "name: x\nparks: " + "[" * 5000 + "]" * 5000 + "\n"),
         r"nested too deeply to be a scenario",
