@@ -101,6 +101,8 @@ class Network(Strict):
 
 
 # ------------------------------------------------------------------------------------------- tariff
+MAX_PRICE_CNY_PER_MWH = 100_000.0  # 100 CNY/kWh: far above any tariff (Hunan peaks are ~1.2 CNY/kWh)
+
 class Tariff(Strict):
     """Hunan industrial & commercial tariff, TOU periods of 湘发改价调〔2025〕385号 (S_TOU_HN_2025, H).
 
@@ -113,15 +115,16 @@ class Tariff(Strict):
         "two_part_demand", description="two-part with demand (需量) or capacity (容量) charge, or single-part"
     )
     flat_price_cny_per_mwh: Pos | None = Field(
-        None, description="flat-period price; default 600 (two-part) or 650 (single-part) CNY/MWh, ASSUMPTION L"
+        None, le=MAX_PRICE_CNY_PER_MWH,
+        description="flat-period price; default 600 (two-part) or 650 (single-part) CNY/MWh, ASSUMPTION L"
     )
     floating: Literal["whole", "energy_only"] = Field(
         "whole", description="'whole': the whole price floats with the TOU ratio; 'energy_only': only the part above non_floating"
     )
-    non_floating_cny_per_mwh: NonNeg = Field(250.0, description="T&D + funds + system charges that do not float (ASSUMPTION L)")
-    demand_charge_cny_per_mw_month: NonNeg = Field(33000.0, description="33 CNY/kW·month on max demand (ASSUMPTION L)")
-    capacity_charge_cny_per_mva_month: NonNeg = Field(22000.0, description="22 CNY/kVA·month on transformer kVA (ASSUMPTION L)")
-    export_price_cny_per_mwh: float = Field(350.0, description="PV export price, 0.35 CNY/kWh (ASSUMPTION L; coal benchmark 0.45, S_COAL_BENCH)")
+    non_floating_cny_per_mwh: NonNeg = Field(250.0, le=MAX_PRICE_CNY_PER_MWH, description="T&D + funds + system charges that do not float (ASSUMPTION L)")
+    demand_charge_cny_per_mw_month: NonNeg = Field(33000.0, le=1e6, description="33 CNY/kW·month on max demand (ASSUMPTION L)")
+    capacity_charge_cny_per_mva_month: NonNeg = Field(22000.0, le=1e6, description="22 CNY/kVA·month on transformer kVA (ASSUMPTION L)")
+    export_price_cny_per_mwh: float = Field(350.0, ge=-MAX_PRICE_CNY_PER_MWH, le=MAX_PRICE_CNY_PER_MWH, description="PV export price, 0.35 CNY/kWh (ASSUMPTION L; coal benchmark 0.45, S_COAL_BENCH)")
     multipliers: dict[Literal["valley", "flat", "peak", "critical"], Pos] = Field(
         default_factory=lambda: {"valley": 0.4, "flat": 1.0, "peak": 1.6, "critical": 1.92},
         description="price ratio to flat per period (S_TOU_HN_2025, H)",

@@ -181,6 +181,10 @@ BAD = {
         lambda tp: scenario_with(tp, lambda d: d.update(outputs={"dir": "../elsewhere"})),
         r"outputs: dir '\.\./elsewhere': '\.\.' would leave the working folder",
     ),
+    "absurd price": (
+        lambda tp: scenario_with(tp, lambda d: d["tariff"].update(flat_price_cny_per_kwh=1e6)),
+        r"tariff\.flat_price_cny_per_mwh: Input should be less than or equal to 100000",
+    ),
     "nested too deeply": (
         lambda tp: _raw(tp, "name: x\nparks: " + "[" * 5000 + "]" * 5000 + "\n"),
         r"nested too deeply to be a scenario",
