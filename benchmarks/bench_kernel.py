@@ -6,7 +6,8 @@ Workloads (2 cores):
 
 * ``evaluate_park``: ``vpp evaluate single_park --year 2025`` (project + baseline, rolling daily windows)
   as a fresh process (wall, imports included) and in-process, with the HiGHS time summed over windows
-  and the time around HiGHS per window (data update, reading the solution, committing the day);
+  and the time around HiGHS per window, split into data update, solve wall, solution read and
+  committing the day;
 * ``evaluate_district``: the same for ``yuhua_district`` (DR revenue of its events included);
 * ``run``: ``vpp run yuhua_district`` for 1 day, in-process (``run()``, AC check included) and as a fresh
   process;
@@ -64,6 +65,9 @@ def bench_evaluate(name: str, days: int | None) -> None:
         print(f"  {run:8s} {len(w):4d} windows  build {w['build_s'].sum():5.2f} s once  HiGHS {hi:6.2f} s "
               f"({w['highs_s'].mean() * 1e3:5.1f} ms/window)  around HiGHS {around:6.2f} s "
               f"({w['around_s'].mean() * 1e3:5.1f} ms/window, {around / hi:4.2f} x HiGHS)")
+        print(f"  {'':8s} per window: data update {w['update_s'].mean() * 1e3:5.1f} ms, solve wall "
+              f"{w['solve_wall_s'].mean() * 1e3:5.1f} ms, solution read {w['load_s'].mean() * 1e3:5.1f} ms, "
+              f"commit {w['extract_s'].mean() * 1e3:5.1f} ms")
     print(f"  annual bill project {ev.kpis['project']['total_cost_cny']:,.2f} CNY, baseline "
           f"{ev.kpis['baseline']['total_cost_cny']:,.2f} CNY, NPV {ev.kpis['economics']['npv_cny']:,.0f} CNY")
 

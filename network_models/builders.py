@@ -19,12 +19,12 @@ indices stay in :class:`Grid`.
 from __future__ import annotations
 
 import copy
-import difflib
 from dataclasses import dataclass, field
 
 import pandapower as pp
 import pandapower.networks as pn
 
+from network_models.ratings import radial_bus_names, unknown_bus
 from network_models.std_types import cn_std_type_names, register_cn_std_types
 from scenarios.schema import Scenario
 from vpp.errors import NetworkError
@@ -80,12 +80,6 @@ class Grid:
 
 
 # ------------------------------------------------------------------------------------- helpers
-def _suggest(name: str, known: list[str], n: int = 5) -> str:
-    close = difflib.get_close_matches(name, known, n=n, cutoff=0.5)
-    pick = close or known[:n]
-    return ", ".join(pick) + (" ..." if not close and len(known) > n else "")
-
-
 def _fill_names(df, prefix: str) -> None:
     """Give unnamed rows of an element table the name ``<prefix>_<index>``; make names unique."""
     names = []
@@ -119,9 +113,7 @@ def _build_radial(scn: Scenario) -> tuple[pp.pandapowerNet, dict[str, list[str]]
     problems: list[str] = []
 
     # every bus name, checked for duplicates before anything is created
-    names: list[tuple[str, str]] = [(f"{sub.name}_110kv", "substation")]
-    names += [(f"{sub.name}_10kv_s{k}", "substation") for k in range(1, sub.n_transformers + 1)]
-    names += [(node.bus, f"feeder '{f.name}'") for f in nw.feeders for node in f.nodes]
+    names = radial_bus_names(nw)
     first: dict[str, str] = {}
     for n, where in names:
         if n in first:
@@ -206,7 +198,7 @@ def _connect_parks(grid: Grid, scn: Scenario, bus_feeder: dict[str, str]) -> Non
     for p in scn.parks:
         c = p.connection
         if c.bus not in grid.bus:
-            problems.append(f"park '{p.name}': connection bus '{c.bus}' does not exist (e.g. {_suggest(c.bus, known)})")
+            problems.append(unknown_bus(p.name, c.bus, known))
         if c.transformer_type is not None and not pp.std_type_exists(net, c.transformer_type, "trafo"):
             problems.append(
                 f"park '{p.name}': unknown transformer_type '{c.transformer_type}' (CN types: {', '.join(trafo_types)})"

@@ -9,10 +9,34 @@ types (``data/cn_std_types.yaml``); any other name is looked up in pandapower's 
 
 from __future__ import annotations
 
+import difflib
+
 from scenarios.schema import Scenario
 from vpp.errors import NetworkError
 
 from network_models.std_types import cn_std_type_names, cn_std_types
+
+
+def radial_bus_names(network) -> list[tuple[str, str]]:
+    """Every bus a ``radial_district`` network defines, with where it is defined: the 110 kV bus and
+    one 10 kV section per main transformer of the substation, then each feeder's nodes."""
+    sub = network.substation
+    names = [(f"{sub.name}_110kv", "substation")]
+    names += [(f"{sub.name}_10kv_s{k}", "substation") for k in range(1, sub.n_transformers + 1)]
+    names += [(node.bus, f"feeder '{f.name}'") for f in network.feeders for node in f.nodes]
+    return names
+
+
+def suggest(name: str, known: list[str], n: int = 5) -> str:
+    """Up to ``n`` known names close to ``name`` (or the first ``n``), for an error message."""
+    close = difflib.get_close_matches(name, known, n=n, cutoff=0.5)
+    pick = close or known[:n]
+    return ", ".join(pick) + (" ..." if not close and len(known) > n else "")
+
+
+def unknown_bus(park: str, bus: str, known: list[str]) -> str:
+    """The message for a park connected to a bus the network does not have."""
+    return f"park '{park}': connection bus '{bus}' does not exist (e.g. {suggest(bus, known)})"
 
 
 def transformer_sn_mva(type_name: str) -> float:
@@ -35,18 +59,11 @@ def connection_capacity_mva(scn: Scenario) -> dict[str, float | None]:
     scenario defines (substation sections and feeder nodes), as building the grid would: a study that
     runs no power flow still refuses a park on a bus that does not exist.
     """
-    nw = scn.network
-    if nw.kind == "radial_district":
-        sub = nw.substation
-        known = [f"{sub.name}_110kv", *(f"{sub.name}_10kv_s{k}" for k in range(1, sub.n_transformers + 1)),
-                 *(node.bus for f in nw.feeders for node in f.nodes)]
+    if scn.network.kind == "radial_district":
+        known = [name for name, _ in radial_bus_names(scn.network)]
         bad = [p for p in scn.parks if p.connection.bus not in known]
         if bad:
-            import difflib
-
-            raise NetworkError("; ".join(
-                f"park '{p.name}': connection bus '{p.connection.bus}' does not exist (e.g. "
-                f"{(difflib.get_close_matches(p.connection.bus, known, n=1, cutoff=0.0) or known)[0]})" for p in bad))
+            raise NetworkError("; ".join(unknown_bus(p.name, p.connection.bus, known) for p in bad))
     out: dict[str, float | None] = {}
     for p in scn.parks:
         c = p.connection

@@ -82,10 +82,6 @@ class SessionTimes:
     highs_s: float = 0.0
     load_s: float = 0.0
 
-    @property
-    def total_s(self) -> float:
-        return self.update_s + self.highs_s + self.load_s
-
 
 class SolveSession:
     """One frozen HiGHS model of a built :class:`DispatchModel`, re-solved on changed data."""

@@ -37,7 +37,6 @@ from optimization.results import extract
 from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp import economics as ec
-from network_models.ratings import connection_capacity_mva
 from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR
 from vpp.errors import VppError
 from vpp.evaluation.data import extended_data, slice_data
@@ -295,7 +294,7 @@ def evaluate(
         base_future = pool.submit(_timed_baseline, base_scn)
     try:
         t0 = time.perf_counter()
-        full, _ = extended_data(scn, lookahead_h)
+        full, prep = extended_data(scn, lookahead_h)
         if horizon == "rolling":
             proj = _rolling(scn, lookahead_h, False, tick, full)
         else:
@@ -325,7 +324,7 @@ def evaluate(
     if bar is not None:
         bar.close()
 
-    cap_mva = connection_capacity_mva(scn)
+    cap_mva = prep.capacity_mva  # the ratings extended_data's prepare read (network_models.ratings)
     dt_h = full.dt_h
     index = pd.DatetimeIndex(proj.parks["time"].unique())
     cap_charge = sum(capacity_charge_cny(scn, cap_mva, index).values())
