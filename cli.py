@@ -375,6 +375,41 @@ def report(run_dir, out):
     click.echo(f"report: {path}")
 
 
+@main.command()
+@click.argument("file", metavar="FILE")
+@click.option("--unit", type=click.Choice(["kW", "MW", "kWh", "MWh"]), default=None,
+              help="unit of the numbers: kW / MW mean power, kWh / MWh energy per interval [default: kW]")
+@click.option("--layout", type=click.Choice(["auto", "long", "wide", "daily96"]), default=None, help="table layout [default: auto]")
+@click.option("--column", default=None, help="value column of a long / wide table")
+@click.option("--sheet", default=None, help="Excel sheet: name or 0-based position [default: the first]")
+@click.option("--meter", default=None, help="meter id of a table of stacked meters")
+@click.option("--stamps", type=click.Choice(["beginning", "ending", "auto"]), default=None,
+              help="timestamps label the start or the end of their interval [default: auto]")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="write a PNG of the series and the mean days")
+@click.option("--as", "as_asset", metavar="SCENARIO:ASSET", default=None,
+              help="read FILE with the asset's profile settings and show it on the scenario's horizon")
+@handle_errors
+def data(file, unit, layout, column, sheet, meter, stamps, plot_path, as_asset):
+    """Inspect a measured meter file: period, step, gaps, duplicates, energy, peak, mean day per day type.
+
+    Exits with 1 (after the figures) when a scenario would refuse the file, naming the first problem."""
+    from vpp.measured import inspect as mi
+
+    settings = {"unit": unit, "layout": layout, "column": column, "sheet": sheet, "meter": meter, "stamps": stamps}
+    if as_asset:
+        spec, base_dir, scn, park = mi.spec_for_asset(as_asset, file, **settings)
+    else:
+        spec, base_dir = mi.make_spec(file, **settings), None
+    desc = mi.describe(spec, base_dir)
+    click.echo(mi.format_description(desc))
+    if plot_path:
+        click.echo(f"\nplot: {mi.plot(desc, plot_path)}")
+    if desc["problem"]:  # figures shown; a file a scenario would refuse still fails the command
+        raise VppError(desc["problem"])
+    if as_asset:
+        click.echo("\n" + mi.format_as(mi.describe_as(spec, base_dir, scn, park)))
+
+
 def entry() -> None:
     """Console entry point: click's own usage errors (missing file, bad option) also exit with 1."""
     try:

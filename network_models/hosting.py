@@ -27,7 +27,8 @@ Snapshots (``p_inject`` of the scenario's assets; all assets of other kinds at 0
 * **load** — every fixed, interruptible and thermal-storage load at ``p_peak_mw`` (Q from its ``cos_phi``): the
   coincident-peak case of ``vpp network``.
 * **pv** — every such load at its minimum: ``p_peak_mw · min_h s(h)`` with ``s`` the
-  archetype's per-unit daily shape (domain §6.2; noise, weekend and seasonal factors ignored), every PV
+  archetype's per-unit daily shape (domain §6.2; noise, weekend and seasonal factors ignored; 0 for a
+  load with a measured profile), every PV
   at its AC rating ``p_mwp / dc_ac_ratio``.
 * **load_flex** — the load snapshot, with the park's own batteries discharging at ``p_max_mw`` (unity
   power factor) and its interruptible loads curtailed by ``p_curtail_max_mw`` (consuming
@@ -97,7 +98,11 @@ def _extend(grid: Grid, el: AssetElements, scn: Scenario) -> AssetElements:
                          tan_phi=np.asarray(tan, dtype=float))
 
 
-def _min_shape(archetype: str) -> float:
+def _min_shape(archetype: str | None) -> float:
+    """Lowest per-unit value of an archetype's daily shape; 0 for a load with a measured profile (the
+    snapshot does not read files: its minimum is taken as zero, the conservative case for PV hosting)."""
+    if archetype is None:
+        return 0.0
     from vpp.domain import load_shape
 
     return float(np.min(load_shape(archetype)))

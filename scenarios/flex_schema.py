@@ -10,25 +10,25 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.base import Archetype, AssetBase, NonNeg, Pos
+from scenarios.base import AssetBase, NonNeg, Pos
+from scenarios.load_base import ProfileLoad
 
 #: default power limit of a thermal-storage load relative to its nominal peak (ASSUMPTION L: refrigeration
 #: and chiller plants are commonly sized with 20–30 % margin over the design-day peak)
 THERMAL_P_MAX_FACTOR = 1.25
 
 
-class ThermalStorage(AssetBase):
+class ThermalStorage(ProfileLoad):
     """Electrically driven thermal load with a storable band (cold room, building HVAC).
 
-    Nominal consumption = archetype shape × ``p_peak_mw`` (as a fixed load). The band
+    Nominal consumption = archetype shape × ``p_peak_mw`` (as a fixed load), or a measured file
+    (``profile``: the metered consumption that held the set-point). The band
     ``[e_min_mwh, e_max_mwh]`` is the electrical-equivalent energy the room may store above
     (pre-cooling, ``e > 0``) or run behind (``e < 0``) its set-point: ``e = C_th · ΔT / COP``.
     """
 
     kind: Literal["thermal_storage"]
-    profile_builder: ClassVar[str | None] = "load_shape"  # nominal consumption that holds the set-point
     peak_load: ClassVar[bool] = True
-    archetype: Archetype
     p_peak_mw: Pos = Field(le=10_000.0, description="peak of the nominal daily consumption [MW]")
     p_max_mw: Pos | None = Field(
         None, description=f"power limit of the machines [MW]; default {THERMAL_P_MAX_FACTOR} × p_peak_mw (ASSUMPTION L)"

@@ -190,7 +190,45 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>", base_dir: Path |
         if not p.is_absolute():
             net = scn.network.model_copy(update={"path": str((base_dir / p).resolve())})
             scn = scn.model_copy(update={"network": net})
-    return scn
+    return _resolve_data_files(scn, source, base_dir)
+
+
+#: asset fields that name a data file (a model with a ``path``): meter profile, PV production or
+#: weather, EV session records
+DATA_FILE_FIELDS = ("profile", "production", "weather", "sessions_file")
+
+
+def _resolve_data_files(scn: Scenario, source: str, base_dir: Path | None) -> Scenario:
+    """Make every data-file path of the assets absolute (relative to the scenario file's folder) and
+    check that each file exists, reporting all missing files at once."""
+    problems: list[Problem] = []
+    parks = []
+    changed = False
+    for park in scn.parks:
+        assets = []
+        for a in park.assets:
+            upd = {}
+            for field in DATA_FILE_FIELDS:
+                spec = getattr(a, field, None)
+                if spec is None or not hasattr(spec, "path"):
+                    continue
+                p = Path(spec.path).expanduser()
+                if not p.is_absolute():
+                    p = (base_dir if base_dir is not None else Path.cwd()) / p
+                p = p.resolve()
+                if not p.is_file():
+                    what = "is a directory, not a file" if p.is_dir() else "file not found"
+                    problems.append(Problem(f"parks.{park.name}.assets.{a.name}.{field}.path", f"{what}: {p}"))
+                elif str(p) != spec.path:
+                    upd[field] = spec.model_copy(update={"path": str(p)})
+            if upd:
+                changed = True
+                a = a.model_copy(update=upd)
+            assets.append(a)
+        parks.append(park.model_copy(update={"assets": assets}) if changed else park)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scn.model_copy(update={"parks": parks}) if changed else scn
 
 
 def load(path_or_name: str | Path, *, days: int | None = None, start: dt.date | str | None = None) -> Scenario:

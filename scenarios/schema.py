@@ -21,6 +21,9 @@ from scenarios.capacity_schema import CapacityStudy
 from scenarios.dr_schema import DRConfig
 from scenarios.economics_schema import Economics
 from scenarios.flex_schema import ShiftableLoad, ThermalStorage
+from scenarios.data_schema import ProfileFile
+from scenarios.load_base import ProfileLoad
+from scenarios.pv_data_schema import SessionsFile, WeatherFile
 from scenarios.network_schema import NetworkConstraints
 from scenarios.vpp_schema import VPP
 
@@ -146,14 +149,13 @@ class Carbon(Strict):
 MAX_ASSET_MW = 10_000.0
 MAX_ASSET_MWH = 100_000.0
 
-class FixedLoad(AssetBase):
-    """Inflexible consumption: archetype shape (domain §6.2, ASSUMPTION L) × peak, with seeded noise."""
+class FixedLoad(ProfileLoad):
+    """Inflexible consumption: archetype shape (domain §6.2, ASSUMPTION L) × peak with seeded noise, or a
+    measured file (``profile``)."""
 
     kind: Literal["fixed_load"]
-    profile_builder: ClassVar[str | None] = "load_shape"
     peak_load: ClassVar[bool] = True
     q_from_cos_phi: ClassVar[bool] = True
-    archetype: Archetype
     p_peak_mw: Pos = Field(le=MAX_ASSET_MW, description="peak of the daily shape [MW]")
     cos_phi: Annotated[float, Field(gt=0, le=1)] = 0.95
     noise_std_pu: Annotated[float, Field(ge=0, le=0.5)] = 0.03
@@ -161,7 +163,8 @@ class FixedLoad(AssetBase):
 
 
 class PV(AssetBase):
-    """Rooftop PV: pvlib clear-sky on Changsha, scaled to the monthly resource, seeded cloudiness."""
+    """Rooftop PV: pvlib clear-sky on Changsha, scaled to the monthly resource, seeded cloudiness; or
+    measured AC output (``production``), or the output a weather file gives through pvlib (``weather``)."""
 
     kind: Literal["pv"]
     profile_builder: ClassVar[str | None] = "pv"
@@ -171,11 +174,29 @@ class PV(AssetBase):
     dc_ac_ratio: Annotated[float, Field(ge=0.8, le=2.0)] = 1.1
     tilt_deg: Annotated[float, Field(ge=0, le=90)] = 20.0
     azimuth_deg: Annotated[float, Field(ge=0, lt=360)] = 180.0
-    annual_yield_kwh_per_kwp: Pos = Field(975.0, description="target AC yield (S_PVLIB_CALC+S_HN_TOOL, M)")
+    annual_yield_kwh_per_kwp: Pos = Field(975.0, description="target AC yield of the synthetic model (S_PVLIB_CALC+S_HN_TOOL, M); "
+                                          "not used with `production` or `weather`")
     curtailment_cost_cny_per_mwh: NonNeg = 0.0
     s_max_mva: Pos | None = Field(
         None, description="inverter apparent-power rating [MVA] for reactive control; default 1.1 × p_ac_max_mw "
         "(string inverters' max apparent power, ASSUMPTION L)")
+    production: ProfileFile | None = Field(
+        None, description="measured AC output of a PV plant (inverter or meter export, docs/data.md); replaces the "
+        "synthetic model")
+    production_p_mwp: Pos | None = Field(
+        None, le=MAX_ASSET_MW, description="DC size of the plant whose output `production` holds [MWp]; the output is "
+        "scaled by p_mwp / production_p_mwp (default: the file is this asset's own output, no scaling)")
+    weather: WeatherFile | None = Field(
+        None, description="weather file (EPW, TMY3, CSV) turned into AC output with pvlib (docs/data.md); replaces "
+        "the synthetic model")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "PV":
+        if self.production is not None and self.weather is not None:
+            raise ValueError("give production (measured output) or weather (a weather file), not both")
+        if self.production_p_mwp is not None and self.production is None:
+            raise ValueError("production_p_mwp is set but there is no production file")
+        return self
 
     @property
     def p_ac_max_mw(self) -> float:
@@ -249,6 +270,8 @@ class EVCharging(AssetBase):
     e_session_min_mwh: Pos = 0.010
     e_session_max_mwh: Pos = 0.050
     sessions: list[EVSession] | None = Field(None, description="explicit sessions; replaces generation")
+    sessions_file: SessionsFile | None = Field(
+        None, description="the charging operator's session records (CSV/Excel, docs/data.md); replaces generation")
     model: Literal["sessions", "envelope", "auto"] = Field(
         "auto", description="per-session variables, or an aggregated energy envelope ('auto': envelope above 200 sessions)"
     )
@@ -258,17 +281,18 @@ class EVCharging(AssetBase):
     def _range(self) -> "EVCharging":
         if self.e_session_min_mwh > self.e_session_max_mwh:
             raise ValueError("e_session_min_mwh is above e_session_max_mwh")
+        if self.sessions is not None and self.sessions_file is not None:
+            raise ValueError("give sessions (listed in the scenario) or sessions_file (records in a file), not both")
         return self
 
 
-class InterruptibleLoad(AssetBase):
-    """Load with an interruptible contract: up to ``p_curtail_max_mw`` may be cut inside windows."""
+class InterruptibleLoad(ProfileLoad):
+    """Load with an interruptible contract: up to ``p_curtail_max_mw`` may be cut inside windows.
+    Consumption from an archetype or a measured file (``profile``)."""
 
     kind: Literal["interruptible_load"]
-    profile_builder: ClassVar[str | None] = "load_shape"
     peak_load: ClassVar[bool] = True
     q_from_cos_phi: ClassVar[bool] = True
-    archetype: Archetype
     p_peak_mw: Pos = Field(le=MAX_ASSET_MW, description="peak consumption of this load [MW]")
     p_curtail_max_mw: Pos = Field(description="contracted curtailable power [MW]")
     windows_h: list[tuple[float, float]] = Field(
@@ -322,6 +346,9 @@ class Park(Strict):
     description: str = ""
     connection: Connection
     assets: list[Asset] = Field(min_length=1)
+    shutdown_days: list[Annotated[dt.date, Field(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31))]] = Field(
+        default_factory=list,
+        description="park shutdown days (停产检修): non-working days for this park's archetype loads and DR baselines")
 
 
 class Outputs(Strict):

@@ -56,3 +56,10 @@ def site() -> dict[str, Any]:
     """Representative site of Yuhua District: ``lat``, ``lon`` [deg], ``alt`` [m], ``tz``."""
     s = domain()["solar_climate_changsha"]["site"]
     return {"lat": float(s["lat"]), "lon": float(s["lon"]), "alt": float(s["alt_m"]), "tz": str(s["tz"])}
+
+
+def climate_monthly() -> dict[str, list[float]]:
+    """Monthly climate of Changsha Jan…Dec (S_TMYX): ``t_mean_c`` [°C], ``ghi_tmyx_kwh_m2`` and
+    ``ghi_ashrae_allsky_kwh_m2`` [kWh/m²], ``cdd18_3`` / ``hdd18_3`` [K·d], ``precip_mm``."""
+    m = domain()["solar_climate_changsha"]["monthly"]
+    return {k: [float(x) for x in v] for k, v in m.items() if isinstance(v, list)}

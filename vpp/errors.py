@@ -57,3 +57,7 @@ class PowerFlowError(VppError):
 
 class OutputError(VppError):
     """An output folder that vpp must not or cannot write (not written by vpp, a file, read-only, busy)."""
+
+
+class DataError(VppError):
+    """A data file that cannot be used; the message names the file, sheet, row or timestamp."""

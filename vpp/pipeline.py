@@ -31,6 +31,7 @@ from vpp.dispatch import (  # noqa: F401  (re-exported: the kernel's names as th
 )
 from vpp.kpis import dispatch_kpis, grid_kpis
 from vpp.outputs import write_json, write_run
+from vpp.profiles import input_notes
 
 
 @dataclass
@@ -57,6 +58,8 @@ def run(
     t_start = time.perf_counter()
     say(f"profiles and network for '{scn.name}' ({scn.horizon.days} day(s) from {scn.horizon.start})")
     prep = prepare(scn)
+    for note in prep.profiles.data_notes:
+        say(f"data: {note}")
     say(f"dispatch ({strategy})")
     constrained = None
     if scn.network_constraints.mode == "linear" and strategy == "optimised":
@@ -77,6 +80,7 @@ def run(
     kpis = dispatch_kpis(scn, res, prep.profiles.dt_h, prep.capacity_mva)
     if ac is not None:
         kpis.update(grid_kpis(ac, prep.profiles.dt_h))
+    kpis["inputs"] = input_notes(scn, prep.profiles)
     kpis["solver"] = res.solve.as_dict() if res.solve else None
     if constrained is not None:
         kpis["network_constraints"] = constrained.kpis()

@@ -67,6 +67,11 @@ def kpi_table(k: dict[str, Any]) -> str:
         lines.append(f"  {'cost without / with grid':<28} {_fmt(nc.get('cost_unconstrained_cny'))} / "
                      f"{_fmt(nc.get('cost_constrained_cny'))} CNY")
         lines.append(f"  {'cost of respecting the grid':<28} {_fmt(nc.get('cost_of_grid_cny'), 'CNY')}")
+    inp = k.get("inputs") or {}
+    if inp.get("data"):
+        lines.append("-" * 52)
+        lines.append("measured inputs")
+        lines += [f"  {n}" for n in inp["data"]]
     s = k.get("solver") or {}
     if s:
         lines.append("-" * 52)

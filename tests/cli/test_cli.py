@@ -103,7 +103,32 @@ def _ev_impossible(d):
     ev["sessions"] = [{"arrival": "2025-07-22T08:00:00", "departure": "2025-07-22T09:00:00", "e_kwh": 50}]
 
 
+def _meter_with_gap(tp):
+    """The factory's process load read from a meter file with a 1 h hole on the run day."""
+    import pandas as pd
+
+    idx = pd.date_range("2025-07-21", "2025-07-24", freq="15min", inclusive="left")
+    idx = idx[(idx < "2025-07-22 10:00") | (idx >= "2025-07-22 11:00")]
+    pd.DataFrame({"time": idx.strftime("%Y-%m-%d %H:%M"), "p_kw": 1500.0}).to_csv(tp / "meter_gap.csv", index=False)
+
+    def edit(d):
+        a = assets(d)[0]
+        a.pop("archetype")
+        a["profile"] = {"path": str(tp / "meter_gap.csv"), "unit": "kW", "stamps": "beginning"}
+
+    return scenario_with(tp, edit)
+
+
+def _meter_missing(d):
+    a = assets(d)[0]
+    a.pop("archetype")
+    a["profile"] = {"path": "no_such_meter.csv"}
+
+
 BAD = {
+    "meter file with a gap": (_meter_with_gap, r"process_load\.profile.*meter_gap\.csv.*gap"),
+    "meter file missing": (lambda tp: scenario_with(tp, _meter_missing),
+                           r"process_load\.profile\.path: file not found"),
     "malformed YAML": (lambda tp: _yaml_error(tp), r"malformed YAML at line \d+, column \d+"),
     "unknown key": (lambda tp: scenario_with(tp, lambda d: d.update(colour="red")), r"colour: unknown key"),
     "unknown bus": (

@@ -1,6 +1,7 @@
 """PV, load and EV profile generators and build_profiles."""
 
 import datetime as dt
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -22,13 +23,22 @@ def test_rng_for_is_stable_and_named():
     assert np.array_equal(a, rng_for(1, "pv1").random(3))
     assert not np.array_equal(a, rng_for(1, "pv2").random(3))
     assert not np.array_equal(a, rng_for(2, "pv1").random(3))
+    # keyed streams (a date, a month): own streams, the unkeyed one unchanged
+    assert np.array_equal(a, np.random.default_rng([1, zlib.crc32(b"pv1")]).random(3))
+    d = rng_for(1, "pv1", 20250722).random(3)
+    assert np.array_equal(d, np.random.default_rng([1, zlib.crc32(b"pv1"), 20250722]).random(3))
+    assert not np.array_equal(d, a)
+    assert not np.array_equal(d, rng_for(1, "pv1", 20250723).random(3))
+    assert not np.array_equal(rng_for(1, "pv1", 202507).random(3), d)
+    with pytest.raises(ValueError):
+        rng_for(1, "pv1", -1)
 
 
 # -------------------------------------------------------------------------------------------- pv
 @pytest.fixture(scope="module")
 def pv_year():
     pv = PV(kind="pv", name="pv1", p_mwp=1.0)
-    return pv, pv_available_mw(pv, YEAR_15, rng_for(1, "pv1"))
+    return pv, pv_available_mw(pv, YEAR_15, 1)
 
 
 def test_pv_annual_energy_and_bounds(pv_year):
@@ -58,9 +68,9 @@ def test_pv_expected_monthly_targets():
 def test_pv_seeded():
     pv = PV(kind="pv", name="pv1", p_mwp=2.0)
     idx = time_index("2025-07-22", 3, 15)
-    a = pv_available_mw(pv, idx, rng_for(1, "pv1"))
-    b = pv_available_mw(pv, idx, rng_for(1, "pv1"))
-    c = pv_available_mw(pv, idx, rng_for(2, "pv1"))
+    a = pv_available_mw(pv, idx, 1)
+    b = pv_available_mw(pv, idx, 1)
+    c = pv_available_mw(pv, idx, 2)
     pd.testing.assert_series_equal(a, b)
     assert not np.allclose(a.to_numpy(), c.to_numpy())
     assert a.max() <= pv.p_ac_max_mw + 1e-12 and a.max() > 0
@@ -68,7 +78,7 @@ def test_pv_seeded():
 
 def test_pv_clipping_with_high_dc_ac_ratio():
     pv = PV(kind="pv", name="pv1", p_mwp=1.0, dc_ac_ratio=1.8)
-    p = pv_available_mw(pv, time_index("2025-07-01", 31, 15), rng_for(3, "pv1"))
+    p = pv_available_mw(pv, time_index("2025-07-01", 31, 15), 3)
     assert p.max() == pytest.approx(1.0 / 1.8)
 
 
@@ -76,7 +86,7 @@ def test_pv_clipping_with_high_dc_ac_ratio():
 def test_load_noiseless_weekday_peak_and_mean():
     idx = time_index("2025-04-16", 1, 15)  # Wednesday, no seasonal factor
     shape = load_shape("auto_parts_2shift")
-    p = load_mw("auto_parts_2shift", 5.0, idx, rng_for(1, "l"), noise_std_pu=0.0)
+    p = load_mw("auto_parts_2shift", 5.0, idx, 1, "l", noise_std_pu=0.0)
     assert p.max() == pytest.approx(5.0)
     # hand-computed daily mean of the auto_parts_2shift shape: 18.36 / 24 = 0.765
     assert shape.sum() == pytest.approx(18.36)
@@ -86,34 +96,33 @@ def test_load_noiseless_weekday_peak_and_mean():
 def test_load_weekend_and_seasonal_factors():
     sat = time_index("2025-04-19", 1, 60)
     wed = time_index("2025-04-16", 1, 60)
-    rng = rng_for(1, "l")
-    office_sat = load_mw("office_public_weekday", 1.0, sat, rng, noise_std_pu=0.0)
-    office_wed = load_mw("office_public_weekday", 1.0, wed, rng, noise_std_pu=0.0)
+    office_sat = load_mw("office_public_weekday", 1.0, sat, 1, "l", noise_std_pu=0.0)
+    office_wed = load_mw("office_public_weekday", 1.0, wed, 1, "l", noise_std_pu=0.0)
     assert np.allclose(office_sat.to_numpy(), 0.45 * office_wed.to_numpy())
     assert np.allclose(office_wed.to_numpy(), load_shape("office_public_weekday"))  # 60 min reproduces shape
-    override = load_mw("office_public_weekday", 1.0, sat, rng, noise_std_pu=0.0, weekend_factor=1.0)
+    override = load_mw("office_public_weekday", 1.0, sat, 1, "l", noise_std_pu=0.0, weekend_factor=1.0)
     assert np.allclose(override.to_numpy(), office_wed.to_numpy())
-    jul = load_mw("data_centre", 1.0, time_index("2025-07-16", 1, 60), rng, noise_std_pu=0.0)
-    jan = load_mw("data_centre", 1.0, time_index("2025-01-15", 1, 60), rng, noise_std_pu=0.0)
+    jul = load_mw("data_centre", 1.0, time_index("2025-07-16", 1, 60), 1, "l", noise_std_pu=0.0)
+    jan = load_mw("data_centre", 1.0, time_index("2025-01-15", 1, 60), 1, "l", noise_std_pu=0.0)
     assert jul.max() == pytest.approx(1.35 / 1.3)
     assert jan.max() == pytest.approx(1.20 / 1.3)
 
 
 @pytest.mark.parametrize("arch", ["office_public_weekday", "bus_depot", "ecommerce_logistics"])
 def test_load_resolution_consistency(arch):
-    e15 = load_mw(arch, 3.0, time_index("2025-05-14", 1, 15), rng_for(1, "l"), noise_std_pu=0.0).sum() * 0.25
-    e60 = load_mw(arch, 3.0, time_index("2025-05-14", 1, 60), rng_for(1, "l"), noise_std_pu=0.0).sum() * 1.0
+    e15 = load_mw(arch, 3.0, time_index("2025-05-14", 1, 15), 1, "l", noise_std_pu=0.0).sum() * 0.25
+    e60 = load_mw(arch, 3.0, time_index("2025-05-14", 1, 60), 1, "l", noise_std_pu=0.0).sum() * 1.0
     assert e15 == pytest.approx(e60, rel=0.01)
     assert e60 == pytest.approx(3.0 * load_shape(arch).sum())
 
 
 def test_load_noise_seeded_nonnegative():
-    a = load_mw("bus_depot", 2.0, YEAR_15, rng_for(5, "l"), noise_std_pu=0.3)
-    b = load_mw("bus_depot", 2.0, YEAR_15, rng_for(5, "l"), noise_std_pu=0.3)
+    a = load_mw("bus_depot", 2.0, YEAR_15, 5, "l", noise_std_pu=0.3)
+    b = load_mw("bus_depot", 2.0, YEAR_15, 5, "l", noise_std_pu=0.3)
     pd.testing.assert_series_equal(a, b)
     assert a.min() >= 0.0
-    x = load_mw("data_centre", 1.0, YEAR_15, rng_for(6, "l"), noise_std_pu=0.03)
-    base = load_mw("data_centre", 1.0, YEAR_15, rng_for(6, "l"), noise_std_pu=0.0)
+    x = load_mw("data_centre", 1.0, YEAR_15, 6, "l", noise_std_pu=0.03)
+    base = load_mw("data_centre", 1.0, YEAR_15, 6, "l", noise_std_pu=0.0)
     rel = (x / base - 1.0).to_numpy()
     assert rel.std() == pytest.approx(0.03, rel=0.2)
     assert np.corrcoef(rel[:-1], rel[1:])[0, 1] == pytest.approx(0.9, abs=0.03)
@@ -132,7 +141,7 @@ def test_generated_sessions_feasible_and_no_overlap(profile):
     ev = EVCharging(kind="ev_charging", name="ev1", n_chargers=8, p_charger_mw=0.06, profile=profile,
                     sessions_per_charger_per_day=1.5, e_session_min_mwh=0.02, e_session_max_mwh=0.4)
     idx = time_index("2025-07-22", 30, 15)
-    s = ev_sessions(ev, idx, rng_for(1, "ev1"))
+    s = ev_sessions(ev, idx, 1)
     assert len(s) > 0
     assert list(s.columns) == ["session", "charger", "arrival", "departure", "e_mwh", "p_max_mw"]
     dwell_h = (s["departure"] - s["arrival"]).dt.total_seconds() / 3600
@@ -157,7 +166,7 @@ def test_overnight_sessions_from_previous_day_are_present():
     ev = EVCharging(kind="ev_charging", name="bus", n_chargers=20, p_charger_mw=0.15, profile="bus_depot",
                     sessions_per_charger_per_day=0.8, e_session_min_mwh=0.1, e_session_max_mwh=0.3)
     idx = time_index("2025-07-22", 1, 15)
-    s = ev_sessions(ev, idx, rng_for(1, "bus"))
+    s = ev_sessions(ev, idx, 1)
     at_start = s[s["arrival"] == idx[0]]
     assert len(at_start) > 0
     assert (at_start["departure"].dt.hour.isin([5, 6])).all()
@@ -167,7 +176,7 @@ def test_session_count_matches_poisson_mean():
     ev = EVCharging(kind="ev_charging", name="pub", n_chargers=20, p_charger_mw=0.06, profile="public",
                     sessions_per_charger_per_day=1.0)
     days = 200
-    s = ev_sessions(ev, time_index("2025-01-01", days, 15), rng_for(1, "pub"))
+    s = ev_sessions(ev, time_index("2025-01-01", days, 15), 1)
     expected = days * 20 * 1.0
     assert len(s) == pytest.approx(expected, rel=0.04)  # ~2.2 σ of Poisson plus a few spill-overs
 
@@ -175,7 +184,7 @@ def test_session_count_matches_poisson_mean():
 def test_ev_sessions_seeded():
     ev = EVCharging(kind="ev_charging", name="w", n_chargers=5, p_charger_mw=0.007, profile="workplace")
     idx = time_index("2025-07-22", 3, 15)
-    pd.testing.assert_frame_equal(ev_sessions(ev, idx, rng_for(1, "w")), ev_sessions(ev, idx, rng_for(1, "w")))
+    pd.testing.assert_frame_equal(ev_sessions(ev, idx, 1), ev_sessions(ev, idx, 1))
 
 
 def test_explicit_sessions_aligned_and_checked():
@@ -187,7 +196,7 @@ def test_explicit_sessions_aligned_and_checked():
         ],
     )
     idx = time_index("2025-07-22", 1, 15)
-    s = ev_sessions(ev, idx, rng_for(1, "fleet"))
+    s = ev_sessions(ev, idx, 1)
     assert s["arrival"].iloc[0] == pd.Timestamp("2025-07-22 08:15", tz="Asia/Shanghai")
     assert s["departure"].iloc[0] == pd.Timestamp("2025-07-22 10:00", tz="Asia/Shanghai")
     problems = check_sessions(ev, s, 0.25)
@@ -202,7 +211,7 @@ def test_explicit_sessions_too_many_at_once():
         kind="ev_charging", name="ev2", n_chargers=1, p_charger_mw=0.06,
         sessions=[EVSession(arrival=t, departure=t + dt.timedelta(hours=2), e_mwh=0.01) for _ in range(2)],
     )
-    s = ev_sessions(ev, time_index("2025-07-22", 1, 15), rng_for(1, "ev2"))
+    s = ev_sessions(ev, time_index("2025-07-22", 1, 15), 1)
     problems = check_sessions(ev, s, 0.25)
     assert len(problems) == 1 and "'ev2'" in problems[0] and "2 sessions" in problems[0]
 

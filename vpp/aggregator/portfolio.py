@@ -118,14 +118,15 @@ def baselines(scn, vpp, parks: list[str], date, index: pd.DatetimeIndex, capacit
     """Settlement baseline ``B[p,t]`` [MW] of each member on the model's index (module docstring)."""
     if vpp.baseline == "counterfactual":
         return {p: np.asarray(counterfactual_mw[p], dtype=float).copy() for p in parks}
-    from vpp.demand_response.baseline import similar_day_baseline, similar_days, simulate_history
+    from vpp.demand_response.baseline import parks_shutdown_days, similar_day_baseline, similar_days, simulate_history
 
     n_days = 5
     if vpp.programme and scn.dr is not None and scn.dr.programme(vpp.programme) is not None:
         n_days = scn.dr.programme(vpp.programme).baseline_days
-    days = similar_days(date, n_days)
+    shutdown = parks_shutdown_days(scn, parks)
+    days = similar_days(date, n_days, shutdown=shutdown)
     hist = simulate_history(scn, parks, days, date, capacity_mva, scn.dr.history_strategy if scn.dr else "optimised")
-    base, _ = similar_day_baseline(hist, date, n_days)
+    base, _ = similar_day_baseline(hist, date, n_days, shutdown=shutdown)
     out = {}
     for p in parks:
         b = base[p].reindex(index).to_numpy(dtype=float)

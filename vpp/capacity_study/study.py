@@ -42,9 +42,10 @@ from scenarios.schema import Scenario
 from vpp.capacity_study.model import DIRECTIONS, CapacityModel, restrict, steps_of
 from vpp.capacity_study.grid import ac_check_summary, context_for, grid_note, network_hook
 from vpp.capacity_study.sample import DISTRICT, day_model_data, day_scenario
+from vpp.calendar_cn import day_type, is_working_day
 from vpp.errors import VppError
-SUMMER_DAY = (7, 22)  # a working day in July (critical-peak month), moved forward to Mon-Fri
-WINTER_DAY = (1, 15)  # a working day in January, before the Spring Festival, moved forward to Mon-Fri
+SUMMER_DAY = (7, 22)  # a working day in July (critical-peak month), moved forward to a working day
+WINTER_DAY = (1, 15)  # a working day in January, before the Spring Festival, moved forward to a working day
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,9 @@ class CapacityResult:
 
 # ------------------------------------------------------------------------------------------ settings
 def study_day(scn: Scenario, day_type: str | None = None, date: dt.date | str | None = None) -> dt.date:
-    """The evaluated date: ``date`` if given, else the first Mon-Fri on/after 22 July ('summer') or
-    15 January ('winter') of the scenario's year."""
+    """The evaluated date: ``date`` if given, else the first working day of the Chinese calendar
+    (:mod:`vpp.calendar_cn`: not a weekend or statutory holiday; make-up workdays count) on/after
+    22 July ('summer') or 15 January ('winter') of the scenario's year."""
     if date is not None:
         try:
             return date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
@@ -85,7 +87,7 @@ def study_day(scn: Scenario, day_type: str | None = None, date: dt.date | str | 
         raise VppError(f"day type '{kind}' is unknown (choose summer or winter)")
     month, day = SUMMER_DAY if kind == "summer" else WINTER_DAY
     d = dt.date(scn.horizon.start.year, month, day)
-    while d.weekday() >= 5:
+    while not is_working_day(d):
         d += dt.timedelta(days=1)
     return d
 
@@ -332,9 +334,10 @@ def run_capacity(
     summary = summarise(st)
     say("AC check of the best P50 window of every park × direction × duration (sample 0)")
     summary = ac_check_summary(scn, settings, summary)
+    kind = {"workday": "working day", "holiday": "holiday"}.get(day_type(settings.day), "weekend day")
     label = "given date" if scn.capacity.date is not None and settings.day == scn.capacity.date else (
         f"{'summer' if settings.day.month in (6, 7, 8) else 'winter' if settings.day.month in (12, 1, 2) else 'chosen'} "
-        f"{'working day' if settings.day.weekday() < 5 else 'weekend day'}"
+        f"{kind}"
     )
     meta = {
         "scenario": scn.name,

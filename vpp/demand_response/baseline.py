@@ -4,15 +4,23 @@ Chinese DR settlement compares the metered load during an event with a *baseline
 event, the mean of the park's load on the N most recent working days before the event day (N = 5 by
 default, domain §2.4, ASSUMPTION L), at each 15-min step of the day, excluding days that had an event.
 
-* **similar day**: same day type as the event day — working day (Mon–Fri) or weekend (Sat–Sun).
-  Public holidays are not modelled (no holiday calendar in the domain data).
+* **similar day**: same class as the event day in the Chinese calendar (:mod:`vpp.calendar_cn`, statutory
+  holidays and make-up workdays from the State Council notice, plus the parks' shutdown days):
+
+  - an event on a **working day** (Mon–Fri that is not a holiday, or a make-up workday 调休) averages
+    working days: make-up Saturdays/Sundays count, statutory holidays and shutdown days do not;
+  - an event on a **non-working day** (weekend, holiday or shutdown day) averages ordinary weekend days:
+    Saturdays and Sundays that are neither holidays, make-up workdays nor shutdown days.
+
+  The shutdown days are those of every park of the baseline (like the event days of those parks, a
+  day that is abnormal for one of them is left out for all, so all parks share one list of days).
 * **baseline** ``B[p, s] = (1/N) · sum_{d in D_N} x[p, d, s]`` with ``x`` the park's net import [MW]
   (import − export at the connection point), ``s`` the step of the day and ``D_N`` the N most recent
   similar days before the event day that are not event days of the park.
 
 The history ``x`` is simulated: the scenario's profiles are built on the calendar days from the
-earliest selected day to the day before the event (seeded as every profile, so each day has its own
-noise, PV clearness and EV sessions) and dispatched in one LP, with the park's normal optimised
+earliest selected day to the day before the event (keyed by date as every profile, so each history day
+has its own noise, PV clearness and EV sessions, the same as in a run of that day) and dispatched in one LP, with the park's normal optimised
 operation (``dr.history_strategy: optimised``, default: the meter sees the park as it usually runs) or
 the no-optimisation rule (``baseline``).
 """
@@ -25,40 +33,49 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from vpp.calendar_cn import day_type, is_working_day  # noqa: F401  (is_working_day: re-exported)
 from vpp.errors import VppError
 
 MAX_LOOKBACK_DAYS = 120
 
 
-def is_working_day(day: dt.date) -> bool:
-    """Monday to Friday (public holidays are not modelled)."""
-    return day.weekday() < 5
+def similar_days(event_day: dt.date, n_days: int, exclude: Iterable[dt.date] = (),
+                 max_lookback: int = MAX_LOOKBACK_DAYS, shutdown: Iterable[dt.date] = ()) -> list[dt.date]:
+    """The ``n_days`` most recent days before ``event_day`` of the same class, not in ``exclude`` (newest first).
 
-
-def similar_days(event_day: dt.date, n_days: int, exclude: Iterable[dt.date] = (), max_lookback: int = MAX_LOOKBACK_DAYS) -> list[dt.date]:
-    """The ``n_days`` most recent days before ``event_day`` of the same type, not in ``exclude`` (newest first)."""
+    Working-day event: working days (make-up workdays included; holidays and ``shutdown`` days not).
+    Non-working-day event: ``"weekend"`` days only (no holidays, make-up workdays or ``shutdown`` days).
+    """
     excl = set(exclude)
-    kind = is_working_day(event_day)
+    sd = frozenset(shutdown)
+    want = "workday" if day_type(event_day, sd) == "workday" else "weekend"
     out: list[dt.date] = []
     d = event_day
     for _ in range(max_lookback):
         d -= dt.timedelta(days=1)
-        if is_working_day(d) == kind and d not in excl:
+        if d not in excl and day_type(d, sd) == want:
             out.append(d)
             if len(out) == n_days:
                 return out
     raise VppError(f"fewer than {n_days} similar days in the {max_lookback} days before {event_day}")
 
 
+def parks_shutdown_days(scn, parks: Iterable[str]) -> list[dt.date]:
+    """The shutdown days of the named parks of a scenario (union, sorted)."""
+    names = set(parks)
+    return sorted({d for p in scn.parks if p.name in names for d in p.shutdown_days})
+
+
 def similar_day_baseline(history_mw: pd.DataFrame, event_day: dt.date, n_days: int,
-                         exclude: Iterable[dt.date] = ()) -> tuple[pd.DataFrame, list[dt.date]]:
+                         exclude: Iterable[dt.date] = (),
+                         shutdown: Iterable[dt.date] = ()) -> tuple[pd.DataFrame, list[dt.date]]:
     """Baseline per park [MW] at each step of ``event_day`` and the days it averages.
 
     ``history_mw``: tz-aware interval-beginning index covering whole days before ``event_day``, one
     column per park (net import [MW]). Returns a frame on the event day's steps (same step of day as in
     the history) and the selected days, newest first. Every selected day must be in the history.
     """
-    days = similar_days(event_day, n_days, exclude)
+    days = similar_days(event_day, n_days, exclude, shutdown=shutdown)
     local = history_mw.index
     dates = np.array([t.date() for t in local])
     step_of_day = (local.hour * 60 + local.minute).to_numpy()

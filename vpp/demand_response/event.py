@@ -49,7 +49,7 @@ from optimization.results import DispatchResult, extract
 from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp.dispatch import model_data, prepare
-from vpp.demand_response.baseline import similar_day_baseline, similar_days, simulate_history
+from vpp.demand_response.baseline import parks_shutdown_days, similar_day_baseline, similar_days, simulate_history
 from vpp.demand_response.checks import check_dr, event_parks
 from vpp.demand_response.settlement import settle
 
@@ -181,10 +181,11 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
 
     # 1. settlement baseline from the simulated history
     exclude = sorted({e.date for e in dr.events if set(event_parks(scn, e)) & set(parks)})
-    days = similar_days(ev.date, prog.baseline_days, exclude)
+    shutdown = parks_shutdown_days(scn, parks)
+    days = similar_days(ev.date, prog.baseline_days, exclude, shutdown=shutdown)
     say(f"event '{ev.id}': history of {(ev.date - min(days)).days} day(s) for the baseline of {len(parks)} park(s)")
     hist = simulate_history(scn, parks, days, ev.date, prep.capacity_mva, dr.history_strategy)
-    base_day, used = similar_day_baseline(hist, ev.date, prog.baseline_days, exclude)
+    base_day, used = similar_day_baseline(hist, ev.date, prog.baseline_days, exclude, shutdown=shutdown)
     baseline = {p: base_day[p].reindex(index).to_numpy(dtype=float) for p in parks}
     mask = event_mask(index, ev)
     steps = [int(t) for t in np.flatnonzero(mask)]

@@ -1,7 +1,15 @@
 """Input time series of a scenario: prices, PV availability, loads and EV sessions.
 
-Every stochastic profile draws from its own generator :func:`rng_for(seed, asset_name) <rng_for>`, so
-results are reproducible and adding or removing an asset does not change the other assets' numbers.
+Every stochastic profile draws from its own generators :func:`rng_for(seed, asset_name, *keys) <rng_for>`,
+so results are reproducible and adding or removing an asset does not change the other assets' numbers.
+
+The synthetic profiles do not depend on the run's window: each stream is keyed by the scenario seed,
+the asset and the calendar DATE (``yyyymmdd``; a month ``yyyymm`` for the PV clearness strata), so a
+date has the same load, PV and generated EV sessions whether it is run alone, inside a week or inside a
+year (``vpp run`` of a day equals that day picked out of ``vpp evaluate``). How each generator uses its
+date streams: :mod:`vpp.profiles.loads` (date-keyed AR(1) noise), :mod:`vpp.profiles.pv` (month-keyed
+stratified clearness, date-keyed intraday noise), :mod:`vpp.profiles.ev` (sessions per arrival date and a
+local loss rule instead of a charger assignment that chains across days).
 """
 
 from __future__ import annotations
@@ -13,19 +21,58 @@ import numpy as np
 import pandas as pd
 
 from scenarios.schema import Scenario
-from vpp.errors import Problem, ScenarioError
+from vpp.errors import DataError, Problem, ScenarioError, VppError
 from vpp.tariffs import energy_price, export_price, month_keys
 from vpp.timeindex import dt_hours, time_index
 
 
-def rng_for(seed: int, name: str) -> np.random.Generator:
-    """Generator of one named stream: ``default_rng([seed, crc32(name)])`` (stable across runs and Pythons)."""
-    return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(name.encode("utf-8")) & 0xFFFFFFFF])
+def rng_for(seed: int, name: str, *keys: int) -> np.random.Generator:
+    """Generator of one named (and keyed) stream, stable across runs, platforms and Python versions.
+
+    ``default_rng([seed mod 2^32, crc32(name)])`` without keys (the asset's stream); with keys, e.g. a date
+    as the int ``yyyymmdd`` or a month as ``yyyymm``, ``default_rng([seed mod 2^32, crc32(name), *keys])``:
+    numpy's ``SeedSequence`` hashes the whole entropy list, so every (seed, name, keys) is its own stream.
+    Keys are non-negative integers below 2^32.
+    """
+    entropy = [int(seed) & 0xFFFFFFFF, zlib.crc32(name.encode("utf-8")) & 0xFFFFFFFF]
+    for k in keys:
+        k = int(k)
+        if not 0 <= k < 2**32:
+            raise ValueError(f"rng_for: key {k} is not an integer in [0, 2^32)")
+        entropy.append(k)
+    return np.random.default_rng(entropy)
+
+
+def date_key(day) -> int:
+    """``yyyymmdd`` of a date (or Timestamp), the key of a date's stream in :func:`rng_for`."""
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 from vpp.profiles.ev import check_sessions, ev_sessions  # noqa: E402
 from vpp.profiles.loads import load_mw  # noqa: E402
 from vpp.profiles.pv import pv_available_mw  # noqa: E402
+from vpp.profiles.measured import measured_ev_sessions, measured_load_mw, measured_pv_mw  # noqa: E402
+
+
+class _ConnectionSize:
+    """Size [MW] of each park's connection for the unit check of measured files: ``p_import_max_mw`` if
+    given, else the transformers' rating (``n × Sn``); None when neither is known. Computed on first use."""
+
+    def __init__(self, scn: Scenario):
+        self.scn = scn
+        self._mva: dict | None = None
+
+    def __call__(self, park) -> float | None:
+        if park.connection.p_import_max_mw is not None:
+            return float(park.connection.p_import_max_mw)
+        if self._mva is None:
+            from network_models.ratings import connection_capacity_mva
+
+            try:
+                self._mva = connection_capacity_mva(self.scn)
+            except VppError:  # an unknown bus or type: the network step names it
+                self._mva = {}
+        return self._mva.get(park.name)
 
 
 @dataclass
@@ -35,7 +82,7 @@ class Profiles:
     ``prices``: columns ``period`` and ``price_cny_per_mwh`` [CNY/MWh]; ``export_price_cny_per_mwh``
     [CNY/MWh]; ``month``: billing month ``'YYYY-MM'`` per step; ``pv_available_mw`` [MW] per PV asset;
     ``load_mw`` [MW] per fixed_load and interruptible_load asset; ``ev_sessions`` per EV asset (columns
-    of :func:`vpp.profiles.ev.ev_sessions`).
+    of :func:`vpp.profiles.ev.ev_sessions`); ``data_notes``: provenance of the measured inputs.
     """
 
     index: pd.DatetimeIndex
@@ -46,6 +93,8 @@ class Profiles:
     pv_available_mw: dict[str, pd.Series] = field(default_factory=dict)
     load_mw: dict[str, pd.Series] = field(default_factory=dict)
     ev_sessions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: one line per asset read from a file: which file, which dates, how (written with the results)
+    data_notes: list[str] = field(default_factory=list)
 
 
 def build_profiles(scn: Scenario, index: pd.DatetimeIndex | None = None) -> Profiles:
@@ -65,23 +114,54 @@ def build_profiles(scn: Scenario, index: pd.DatetimeIndex | None = None) -> Prof
         month=month_keys(index),
     )
     problems: list[Problem] = []
+    conn = _ConnectionSize(scn)
     for park, a in scn.assets():
-        rng = rng_for(scn.seed, a.name)
         kind = type(a).profile_builder  # what the asset's kind declares (scenarios.base.AssetBase)
-        if kind == "pv":
-            prof.pv_available_mw[a.name] = pv_available_mw(a, index, rng)
-        elif kind == "load_shape":
-            prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, rng, a.noise_std_pu,
-                                           getattr(a, "weekend_factor", None))
-        elif kind == "ev_sessions":
-            s = ev_sessions(a, index, rng)
-            prof.ev_sessions[a.name] = s
-            if a.sessions is not None:
-                path = f"parks.{park.name}.assets.{a.name}.sessions"
-                problems += [Problem(path, m) for m in check_sessions(a, s, dt_h)]
+        where = f"parks.{park.name}.assets.{a.name}"
+        try:
+            if kind == "pv" and (getattr(a, "weather", None) is not None or getattr(a, "production", None) is not None):
+                prof.pv_available_mw[a.name], note = measured_pv_mw(a, index, conn(park))
+                prof.data_notes.append(note)
+            elif kind == "pv":
+                prof.pv_available_mw[a.name] = pv_available_mw(a, index, scn.seed)
+            elif kind == "load_shape" and getattr(a, "profile", None) is not None:
+                prof.load_mw[a.name], note = measured_load_mw(a, index, park.shutdown_days, conn(park))
+                prof.data_notes.append(note)
+            elif kind == "load_shape":
+                prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, scn.seed, a.name, a.noise_std_pu,
+                                               getattr(a, "weekend_factor", None), shutdown=park.shutdown_days)
+            elif kind == "ev_sessions" and getattr(a, "sessions_file", None) is not None:
+                s, note = measured_ev_sessions(a, index)
+                prof.ev_sessions[a.name] = s
+                prof.data_notes.append(note)
+                problems += [Problem(f"{where}.sessions_file", m) for m in check_sessions(a, s, dt_h)]
+            elif kind == "ev_sessions":
+                s = ev_sessions(a, index, scn.seed)
+                prof.ev_sessions[a.name] = s
+                if a.sessions is not None:
+                    problems += [Problem(f"{where}.sessions", m) for m in check_sessions(a, s, dt_h)]
+        except DataError as exc:  # every unusable file of the scenario is reported at once, field named
+            field_name = next(f for f in ("profile", "production", "weather", "sessions_file")
+                              if getattr(getattr(a, f, None), "path", None) is not None)
+            problems.append(Problem(f"{where}.{field_name}", str(exc)))
     if problems:
         raise ScenarioError(scn.name, problems)
     return prof
 
 
-__all__ = ["Profiles", "build_profiles", "rng_for", "pv_available_mw", "load_mw", "ev_sessions", "check_sessions"]
+def input_notes(scn: Scenario, prof: Profiles) -> dict:
+    """Where the inputs of a run came from, for the results: ``data`` (one line per asset read from a
+    file), ``synthetic`` (assets whose profile is synthetic, seeded) and ``calendar`` (the holiday
+    calendar of each simulated year)."""
+    from vpp.calendar_cn import calendar_coverage
+
+    measured = {n.split(":", 1)[0] for n in prof.data_notes}
+    synthetic = [a.name for _, a in scn.assets()
+                 if type(a).profile_builder is not None and a.name not in measured]
+    years = sorted({int(y) for y in pd.DatetimeIndex(prof.index).year})
+    return {"data": list(prof.data_notes), "synthetic": synthetic,
+            "calendar": [calendar_coverage(y) for y in years]}
+
+
+__all__ = ["Profiles", "build_profiles", "input_notes", "rng_for", "date_key", "pv_available_mw", "load_mw", "ev_sessions",
+           "check_sessions"]

@@ -17,12 +17,23 @@ Model, per step ``t`` (interval-beginning labels; the sun is evaluated at the in
    yield of the same calendar month ``C_m`` [kWh/kWp] is computed at hourly resolution for that month
    and year (cached). The mean daily clearness of month m is ``μ_m = clip(Y_m / C_m, 0.05, 0.95)``.
 4. Daily clearness ``k_d ~ Beta(μ_m κ, (1 − μ_m) κ)`` with concentration ``κ = 3`` (ASSUMPTION: broad
-   spread from overcast to clear days, typical of the humid subtropical Cfa climate). Within each
-   calendar month of the simulated days the draws are stratified (Latin hypercube on the Beta
-   quantiles) so that a month's realised mean clearness is close to ``μ_m``.
-5. Intraday variability on cloudy days: multiplicative AR(1) noise ``ε_t = ρ ε_{t−1} + η_t`` with lag-1
-   correlation ``ρ = 0.8`` per 15 min (scaled to the step length) and stationary standard deviation
-   ``σ_d = 0.6 (1 − k_d)`` (zero on clear days).
+   spread from overcast to clear days, typical of the humid subtropical Cfa climate), stratified per
+   calendar month (Latin hypercube on the Beta quantiles) so that a month's realised mean clearness is
+   close to ``μ_m``. Keyed by month, not by window: for a month with ``N`` days the generator
+   ``rng_for(seed, asset, yyyymm)`` draws a permutation ``π`` of ``0 … N−1`` and ``v_1 … v_N ~ U(0, 1)``;
+   ``u_i = (π_i + v_i) / N`` (one ``u`` in each stratum ``[j/N, (j+1)/N)``) and the date with day of
+   month ``i`` gets ``k = F⁻¹_Beta(u_i)``. A date's ``k_d`` is therefore the same whatever the run's
+   window. Over a whole month the realised mean clearness is the mean of the ``N`` stratified Beta
+   quantiles ``(1/N) Σ F⁻¹(u_i)``, whose expectation is exactly ``μ_m`` (stratified sampling is unbiased)
+   and whose spread is far below that of ``N`` independent draws (±0.005 around ``μ_m`` for the shipped
+   assets in 2025, against ``σ/√N ≈ 0.04``). A window covering part of a month gets those days of the
+   month's stratified set.
+5. Intraday variability on cloudy days: multiplicative AR(1) noise ``ε_t = σ_d x_t`` with ``x`` the
+   unit-variance date-keyed AR(1) of :func:`vpp.profiles.loads.date_keyed_ar1` (its own stream
+   ``rng_for(seed, asset + ':pv-noise', yyyymmdd)``; the noise of day ``d`` is the second half of a
+   two-day filter started stationary at the beginning of day ``d−1``, continuous across midnight up to
+   ``ρ^n = 0.8^96 ≈ 5e-10``), lag-1 correlation ``ρ = 0.8`` per 15 min (``0.8^(Δ/0.25 h)`` at other
+   step lengths) and standard deviation ``σ_d = 0.6 (1 − k_d)`` (zero on clear days).
 6. ``p_mw = clip(p_mwp × k_d × p_clear_pu × (1 + ε_t), 0, p_mwp / dc_ac_ratio)``.
 
 The expected monthly energy is therefore ``≈ Y_m × p_mwp`` (exact up to clipping at the inverter limit
@@ -38,7 +49,8 @@ import pandas as pd
 
 from scenarios.schema import PV
 from vpp.domain import pv_monthly_yield_kwh_per_kwp, site
-from vpp.profiles.loads import ar1_noise
+from vpp.profiles import rng_for
+from vpp.profiles.loads import date_keyed_noise
 
 DC_LOSS = 0.10  # PVWatts-style lumped DC losses (soiling, mismatch, wiring, ...) [-]
 ETA_INV = 0.97  # inverter efficiency [-]
@@ -116,30 +128,41 @@ def _step_hours(index: pd.DatetimeIndex) -> float:
     return (index[1] - index[0]).total_seconds() / 3600.0 if len(index) > 1 else 0.25
 
 
-def _daily_clearness(pv: PV, days: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
-    """Daily clearness ``k_d`` for each local day in ``days`` (steps 3–4), stratified per month."""
+def month_clearness(pv: PV, year: int, month: int, seed: int, name: str | None = None) -> np.ndarray:
+    """Daily clearness ``k`` of every day of one calendar month (element ``i−1`` = day ``i``), step 4.
+
+    Stratified over the month's full day count and drawn from ``rng_for(seed, name, yyyymm)``
+    (``name`` defaults to the asset name), so it does not depend on the run's window.
+    """
     from scipy.stats import beta as beta_dist  # imported where used (scipy.stats is a heavy import)
 
     target = expected_monthly_yield_kwh_per_kwp(pv)
+    clear = clear_sky_monthly_yield_kwh_per_kwp(year, month, float(pv.tilt_deg), float(pv.azimuth_deg),
+                                                float(pv.dc_ac_ratio))
+    mu = float(np.clip(target[month - 1] / clear, K_MIN, K_MAX)) if clear > 0 else K_MIN
+    n = int(pd.Period(year=year, month=month, freq="M").days_in_month)
+    rng = rng_for(seed, pv.name if name is None else name, year * 100 + month)
+    u = (rng.permutation(n) + rng.uniform(size=n)) / n
+    return beta_dist.ppf(u, mu * BETA_KAPPA, (1.0 - mu) * BETA_KAPPA)
+
+
+def _daily_clearness(pv: PV, days: pd.DatetimeIndex, seed: int) -> np.ndarray:
+    """Daily clearness ``k_d`` for each local day in ``days`` (steps 3–4), stratified per calendar month."""
     k = np.empty(len(days))
     ym = days.year * 100 + days.month
     for key in pd.unique(ym):  # at most 13 calendar months per year: a short loop
         sel = np.flatnonzero(ym == key)
         year, month = divmod(int(key), 100)
-        clear = clear_sky_monthly_yield_kwh_per_kwp(year, month, float(pv.tilt_deg), float(pv.azimuth_deg),
-                                                    float(pv.dc_ac_ratio))
-        mu = float(np.clip(target[month - 1] / clear, K_MIN, K_MAX)) if clear > 0 else K_MIN
-        n = len(sel)
-        u = (rng.permutation(n) + rng.uniform(size=n)) / n
-        k[sel] = beta_dist.ppf(u, mu * BETA_KAPPA, (1.0 - mu) * BETA_KAPPA)
+        k[sel] = month_clearness(pv, year, month, seed)[days.day.to_numpy()[sel] - 1]
     return k
 
 
-def pv_available_mw(pv: PV, index: pd.DatetimeIndex, rng: np.random.Generator) -> pd.Series:
+def pv_available_mw(pv: PV, index: pd.DatetimeIndex, seed: int) -> pd.Series:
     """Available AC power of a PV asset [MW] per step, before curtailment (see module docstring).
 
     ``index`` is a tz-aware interval-beginning index (Asia/Shanghai); values are step averages
-    approximated at the interval midpoint, ``0 <= p_mw <= p_mwp / dc_ac_ratio``.
+    approximated at the interval midpoint, ``0 <= p_mw <= p_mwp / dc_ac_ratio``. ``seed``: the scenario
+    seed; the streams are keyed by the asset name and the month / date.
     """
     tz = site()["tz"]
     idx = index if index.tz is not None else index.tz_localize(tz)
@@ -150,11 +173,11 @@ def pv_available_mw(pv: PV, index: pd.DatetimeIndex, rng: np.random.Generator) -
     day = local.normalize()
     days = pd.DatetimeIndex(pd.unique(day))
     day_pos = days.get_indexer(day)
-    k_d = _daily_clearness(pv, days, rng)
+    k_d = _daily_clearness(pv, days, seed)
     k_t = k_d[day_pos]
 
     rho = AR_RHO_15MIN ** (dt_h / 0.25)
-    eps = ar1_noise(rng, len(idx), rho, 1.0) * (AR_SIGMA_SCALE * (1.0 - k_t))
+    eps = date_keyed_noise(idx, dt_h, seed, pv.name + ":pv-noise", rho) * (AR_SIGMA_SCALE * (1.0 - k_t))
     p_mw = pv.p_mwp * k_t * p_clear * (1.0 + eps)
     p_mw = np.clip(p_mw, 0.0, pv.p_ac_max_mw)
     return pd.Series(p_mw, index=index, name=pv.name)
