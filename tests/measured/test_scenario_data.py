@@ -116,3 +116,10 @@ def test_shipped_measured_park_day_types_follow_the_calendar():
     prof = build_profiles(scn)
     work = build_profiles(load(MEASURED, start="2025-09-30", days=1))
     assert prof.load_mw["factory_meter"].sum() < 0.5 * work.load_mw["factory_meter"].sum()
+
+
+def test_session_records_of_another_period_are_refused_not_left_empty():
+    scn = load(MEASURED, start="2026-07-22", days=1)  # the shipped orders are of 2025
+    with pytest.raises(ScenarioError, match=r"public_chargers\.sessions_file: .*covers 2025-01-01 – 2025-12-31, "
+                                            r"the run needs 2026-07-22 – 2026-07-22"):
+        build_profiles(scn)

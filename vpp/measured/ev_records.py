@@ -260,6 +260,13 @@ def read_sessions(spec: SessionsFile, ev, index: pd.DatetimeIndex, base_dir=None
                         f"{pd.Timestamp(dep[j], tz='UTC').tz_convert(TZ):%Y-%m-%d %H:%M} (overlap)")
 
     t0, step, t_end = grid(index)
+    if len(arr):  # records of another period would leave the chargers silently empty: refuse
+        first = pd.Timestamp(int(arr.min()), tz="UTC").tz_convert(TZ).normalize()
+        last = pd.Timestamp(int(dep.max()), tz="UTC").tz_convert(TZ)
+        if t0 < first or t_end > last.normalize() + pd.Timedelta(days=1):
+            raise _fail(name, None, f"covers {first:%Y-%m-%d} – {last:%Y-%m-%d}, the run needs "
+                        f"{t0:%Y-%m-%d} – {(t_end - pd.Timedelta(seconds=1)):%Y-%m-%d}; session records are "
+                        "not mapped onto other dates: give records of the run's period")
     arr_a = align(arr, t0.value, step.value, up=True)
     dep_a = align(dep, t0.value, step.value, up=False)
     short = dep_a <= arr_a  # no whole step plugged in

@@ -10,7 +10,7 @@ files are read. Replace them with real exports (see docs/data.md).
 * ``cold_store_2024_long.csv`` — a long table ``数据时间, 有功功率(kW)`` at 30 min (interval-beginning
   stamps), the year 2024;
 * ``charging_orders_2025.csv`` — a charging operator's order export (one row per session) for
-  12 public DC chargers, July–August 2025, GBK-encoded as such exports often are;
+  12 public DC chargers, the year 2025, GBK-encoded as such exports often are;
 * ``changsha_typical_year.epw`` — an EnergyPlus weather file (typical year, hourly) for Changsha:
   pvlib clear sky scaled by seeded daily clearness to the monthly all-sky GHI of the domain data
   (ASHRAE basis), Erbs decomposition into DNI/DHI, monthly mean temperature with a daily swing.
@@ -82,7 +82,7 @@ def charging_orders(rng) -> pd.DataFrame:
 
     shape = load_shape("public_ev_charging")
     p_kw = 60.0
-    days = pd.date_range("2025-07-01", "2025-08-31", freq="D")
+    days = pd.date_range("2025-01-01", "2025-12-31", freq="D")
     recs = []
     for d in days:
         n = rng.poisson(12 * 1.3)
