@@ -213,28 +213,43 @@ def network(scenario, as_json, hosting):
 @main.command()
 @scenario_argument
 @click.option("--park", default=None, help="evaluate only this park (no district row)")
-@click.option("--durations", default=None, help="event durations [h], comma-separated [default: scenario capacity.durations_h, 0.5,1,2,4]")
-@click.option("--samples", type=int, default=None, help="sampled days K (seed + k); P50/P90 over them [default: 1]")
-@click.option("--day-type", type=click.Choice(["summer", "winter"]), default=None, help="a July or January working day [default: summer]")
-@click.option("--date", default=None, help="evaluate this date (YYYY-MM-DD) instead of the day type")
+@click.option("--window", "window", default=None,
+              help="called window(s) HH:MM-HH:MM, comma-separated, e.g. 20:00-22:00 [default: scenario capacity.windows, "
+                   "else the critical-peak and peak runs of the TOU table in the reference month]")
+@click.option("--durations", default=None, help="event durations [h], comma-separated [default: scenario capacity.durations_h, 0.5,1,2,4]; "
+              "in each window those that fit and the whole window")
+@click.option("--samples", type=int, default=None, help="K distinct days drawn from the season; P50/P90 across them "
+              "[default: scenario capacity.samples, 20]; K = 1: the reference day")
+@click.option("--season", type=click.Choice(["summer", "winter"]), default=None,
+              help="summer = Jun-Sep, winter = Dec-Feb of the scenario's year [default: summer]")
+@click.option("--day-type", "day_type", type=click.Choice(["summer", "winter"]), default=None, hidden=True,
+              help="former name of --season")
+@click.option("--day-class", "day_class", type=click.Choice(["workday", "weekend", "holiday", "all"]), default=None,
+              help="calendar class of the drawn days [default: workday]")
+@click.option("--date", default=None, help="evaluate this one date (YYYY-MM-DD, K = 1) instead of drawn days")
 @click.option("--notice-h", type=float, default=None, help="notice before the event [h] [default: 0.5]")
+@click.option("--best-hour-days", "best_hour_days", type=int, default=None,
+              help="days swept at every start hour for the secondary best-hour column [default: 3; 0: none]")
 @click.option("--jobs", type=int, default=None, help="worker processes [default: min(2, CPUs)]")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-capacity]")
 @click.option("--csv", is_flag=True, help="write CSV copies of the tables")
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
 @handle_errors
-def capacity(scenario, park, durations, samples, day_type, date, notice_h, jobs, out, csv, as_json):
-    """Curtailable (down) and valley-filling (up) capacity per park and district, by duration and start hour."""
+def capacity(scenario, park, window, durations, samples, season, day_type, day_class, date, notice_h, best_hour_days,
+             jobs, out, csv, as_json):
+    """Callable capacity per park and district: down and up MW held in the called windows, P50/P90 across days."""
     from vpp import api
     from vpp.capacity_study.study import format_summary
 
     scn = api.load_scenario(scenario)
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-capacity"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
-    res = api.capacity(scn, park=park, durations=durations, samples=samples, day_type=day_type, date=date,
-                       notice_h=notice_h, jobs=jobs, out_dir=out_dir, csv=csv, progress=not as_json, log=log)
+    res = api.capacity(scn, park=park, windows=window, durations=durations, samples=samples, season=season or day_type,
+                       day_class=day_class, date=date, notice_h=notice_h, best_hour_days=best_hour_days, jobs=jobs,
+                       out_dir=out_dir, csv=csv, progress=not as_json, log=log)
     if as_json:
-        click.echo(json.dumps({**res.meta, "summary": res.summary.to_dict(orient="records")}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**res.meta, "summary": res.summary.to_dict(orient="records")}, indent=2, ensure_ascii=False,
+                              default=str))
     else:
         click.echo(format_summary(res.summary, res.meta))
         click.echo(f"\ncapacity folder: {res.out_dir}")
@@ -274,10 +289,13 @@ def dr(scenario, days, start, events, out, csv, as_json):
 @click.option("--bids/--no-bids", default=True, show_default=True, help="bid curve")
 @click.option("--envelope/--no-envelope", default=True, show_default=True, help="flexibility envelope")
 @click.option("--admission/--no-admission", default=True, show_default=True, help="Hunan admission check and capability test")
+@click.option("--admission-window", "admission_window", default=None,
+              help="called window(s) of the admission check, HH:MM-HH:MM comma-separated [default: scenario "
+                   "capacity.windows, else the TOU critical-peak and peak runs of the first day's month]")
 @click.option("--csv", is_flag=True, help="write CSV copies of every table")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
 @handle_errors
-def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope, admission, csv, as_json):
+def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope, admission, admission_window, csv, as_json):
     """Virtual power plant: joint response to grid instructions, settlement, bids, envelope, admission."""
     from vpp import api
     from vpp.aggregator.report import vpp_json, vpp_text
@@ -286,7 +304,8 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-vpp"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
     done = api.aggregate(scn, vpp_name=vpp_name, instructions=list(instructions) or None, bids=bids, envelope=envelope,
-                         admission=admission, out_dir=out_dir, csv=csv or scn.outputs.csv, log=log)
+                         admission=admission, admission_windows=admission_window, out_dir=out_dir,
+                         csv=csv or scn.outputs.csv, log=log)
     if as_json:
         click.echo(json.dumps([vpp_json(r) for r in done], indent=2, ensure_ascii=False, default=str))
         return

@@ -46,6 +46,20 @@ class DispatchModel:
     asset_kind: dict[str, str] = field(default_factory=dict)
     baseline: bool = False
 
+    def open_event_window(self, steps) -> bool:
+        """Tell the blocks which steps a grid call covers (optional block method ``event_window(b, steps)``;
+        ``steps = []`` closes it): a kind may relax a service limit during a called window, e.g. the
+        air-conditioning set-point raise. Used by ``vpp dr`` (the event) and ``vpp capacity`` (each down
+        window). Blocks write mutable parameters only: a session attached to the model sees them at once,
+        a detached one after ``read_parameters()``. Returns whether any block has the hook."""
+        hooked = False
+        for kind, block in self.blocks.items():
+            hook = getattr(block, "event_window", None)
+            if callable(hook):
+                hook(getattr(self.m, kind), steps)
+                hooked = True
+        return hooked
+
 
 def define_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.T = pyo.RangeSet(0, data.n_t - 1)

@@ -11,7 +11,9 @@ records it as ``v(θ) = v0 + M θ`` with a sparse ``M`` (one walk of each expres
 A re-solve then reads ``θ`` from the parameters (a list read, no expression walk), computes the
 vectors with sparse products and passes them to HiGHS (``changeColsCost``, ``changeRowsBounds``,
 ``changeColsBounds``), which warm-starts from the previous basis. The matrix ``A`` is fixed: a
-coefficient that depends on a mutable parameter is refused at compile time.
+coefficient that depends on a mutable parameter is refused at compile time. When a warm start ends
+in numerical trouble (HiGHS status ``Unknown`` / ``Solve error`` without a feasible point) the solve
+is repeated once from scratch (``clearSolver``; counted in ``n_cold_retries``) before it is reported.
 
 Bounds set on variables directly (``setlb``/``setub``/``fix``) are read at compile time; after
 changing them, call :meth:`SolveSession.mark_bounds_changed` so the next solve re-reads them (all
@@ -92,6 +94,7 @@ class SolveSession:
         self.time_limit_s = time_limit_s
         self.mip_rel_gap = mip_rel_gap
         self.times = SessionTimes()
+        self.n_cold_retries = 0  # solves repeated from scratch after a warm start failed numerically
         t0 = time.perf_counter()
         with PauseGC():  # one walk creating many small objects: no collections in between
             self._compile()
@@ -432,13 +435,20 @@ class SolveSession:
         self._push()
         t1 = time.perf_counter()
         h = self._highs
+        S = highspy.HighsModelStatus
         try:
             h.run()
+            st = h.getModelStatus()
+            if st in (S.kUnknown, S.kSolveError) and h.getInfo().primal_solution_status != 2:
+                # numerical trouble of the warm start from the previous basis (seen on badly scaled
+                # capacity LPs): solve once more from scratch before giving up
+                h.clearSolver()
+                h.run()
+                self.n_cold_retries += 1
         except Exception as exc:  # HiGHS internals must not reach the user as a traceback
             raise SolverError(f"HiGHS failed: {type(exc).__name__}: {exc}") from exc
         t2 = time.perf_counter()
         st = h.getModelStatus()
-        S = highspy.HighsModelStatus
         if st in (S.kInfeasible, S.kUnboundedOrInfeasible):
             reason = diagnose(self.dm)
             raise InfeasibleError(

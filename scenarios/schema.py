@@ -21,6 +21,7 @@ from scenarios.capacity_schema import CapacityStudy
 from scenarios.dr_schema import DRConfig
 from scenarios.economics_schema import Economics
 from scenarios.flex_schema import ShiftableLoad, ThermalStorage
+from scenarios.hvac_schema import AirConditioning
 from scenarios.data_schema import ProfileFile
 from scenarios.load_base import ProfileLoad
 from scenarios.pv_data_schema import SessionsFile, WeatherFile
@@ -276,6 +277,25 @@ class EVCharging(AssetBase):
         "auto", description="per-session variables, or an aggregated energy envelope ('auto': envelope above 200 sessions)"
     )
     unmet_penalty_cny_per_mwh: NonNeg = 20000.0
+    # flexibility as it is (vpp/assets/ev_charging.py, docs/ev.md)
+    participation_share: Fraction = Field(
+        1.0, description="share of sessions whose drivers opted in to managed charging; the others charge at full "
+        "power from arrival (drawn per session, reproducibly; ASSUMPTION: 1.0 = every driver opted in)")
+    departure_uncertainty_h: float = Field(
+        0.0, ge=0, le=24, description="drivers may leave up to this many hours before the recorded departure: the "
+        "energy is planned by departure minus this (robust, worst-case early departure); public/workplace only")
+    v2g: bool = Field(False, description="bidirectional chargers: vehicles may discharge to the park while plugged "
+                      "in (bus_depot and logistics_fleet only)")
+    v2g_p_max_mw: Pos | None = Field(None, le=10.0, description="discharge power per charger [MW]; default p_charger_mw")
+    v2g_battery_mwh: Pos | None = Field(
+        None, le=10.0, description="usable battery per vehicle [MWh]; vehicles leave full, so one arrives with "
+        "battery minus its session energy; default: unknown, the vehicle never goes below its plug-in level")
+    v2g_soc_min: Fraction = Field(0.2, description="lowest state of charge V2G may leave a vehicle at, as a share of "
+                                  "v2g_battery_mwh (ASSUMPTION L: operators keep a 20 % reserve)")
+    battery_wear_cost_cny_per_mwh: NonNeg = Field(
+        100.0, le=MAX_PRICE_CNY_PER_MWH, description="vehicle battery wear per MWh discharged to the park (V2G): "
+        "0.4646 CNY/Wh pack cost (bess.system_2h_tender_ceec, S_BESS_CEEC_2025, H) / (6000 cycles × 0.8 depth, "
+        "bess.cycle_life, M) = 97 -> 100 CNY/MWh, ASSUMPTION L (a vehicle pack costs more and cycles less)")
 
     @model_validator(mode="after")
     def _range(self) -> "EVCharging":
@@ -283,7 +303,28 @@ class EVCharging(AssetBase):
             raise ValueError("e_session_min_mwh is above e_session_max_mwh")
         if self.sessions is not None and self.sessions_file is not None:
             raise ValueError("give sessions (listed in the scenario) or sessions_file (records in a file), not both")
+        fleet = self.profile in ("bus_depot", "logistics_fleet")
+        if self.departure_uncertainty_h > 0 and fleet:
+            raise ValueError(f"departure_uncertainty_h is for public and workplace charging; {self.profile} "
+                             "vehicles keep their hard departure times (set it to 0)")
+        if self.v2g and not fleet:
+            raise ValueError(f"v2g is offered for bus_depot and logistics_fleet chargers only (profile is "
+                             f"'{self.profile}'): a scheduled fleet knows when its vehicles leave")
+        if self.v2g and self.model == "envelope":
+            raise ValueError("v2g needs per-session variables: model 'sessions' or 'auto' (the envelope has no "
+                             "vehicle energy state)")
+        for f in ("v2g_p_max_mw", "v2g_battery_mwh"):
+            if getattr(self, f) is not None and not self.v2g:
+                raise ValueError(f"{f} is set but v2g is false")
+        if self.v2g_p_max_mw is not None and self.v2g_p_max_mw > self.p_charger_mw:
+            raise ValueError(f"v2g_p_max_mw {self.v2g_p_max_mw} is above p_charger_mw {self.p_charger_mw} "
+                             "(one charger rating for both directions)")
         return self
+
+    @property
+    def v2g_p_mw(self) -> float:
+        """Discharge power per charger [MW] (V2G)."""
+        return self.v2g_p_max_mw if self.v2g_p_max_mw is not None else self.p_charger_mw
 
 
 class InterruptibleLoad(ProfileLoad):
@@ -316,7 +357,7 @@ class InterruptibleLoad(ProfileLoad):
 #: asset kind -> its schema class (see AssetBase for what a kind declares)
 ASSET_SPECS: dict[str, type[AssetBase]] = {
     c.model_fields["kind"].annotation.__args__[0]: c
-    for c in (FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad)
+    for c in (FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad, AirConditioning)
 }
 
 

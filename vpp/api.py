@@ -11,7 +11,7 @@ prints.
 >>> res.kpis["total_cost_cny"], res.dispatch.costs  # KPIs and per-park bill
 >>> ev = vpp.evaluate("single_park", year=2025, days=14)
 >>> ev.kpis["economics"]["npv_cny"], ev.project.monthly
->>> cap = vpp.capacity("yuhua_district", samples=1)
+>>> cap = vpp.capacity("yuhua_district", windows="20:00-22:00", samples=20)
 >>> cap.summary
 
 See docs/api.md.
@@ -90,20 +90,24 @@ def evaluate(scenario: str | Path | Scenario, **options: Any):
     return _evaluate(load_scenario(scenario), **options)
 
 
-def capacity(scenario: str | Path | Scenario, *, park: str | None = None, durations: str | None = None,
-             samples: int | None = None, day_type: str | None = None, date: str | None = None,
-             notice_h: float | None = None, jobs: int | None = None, out_dir: str | Path | None = None,
-             csv: bool = False, progress: bool = False, log: Log = None):
-    """``vpp capacity``: curtailable (down) and valley-filling (up) capacity per park and district.
-    Returns :class:`vpp.capacity_study.study.CapacityResult` (``summary``, ``stats``, ``table``, ``meta``);
-    the folder is written to ``out_dir`` when given."""
+def capacity(scenario: str | Path | Scenario, *, park: str | None = None, windows: str | list | None = None,
+             durations: str | None = None, samples: int | None = None, season: str | None = None,
+             day_class: str | None = None, date: str | None = None, notice_h: float | None = None,
+             best_hour_days: int | None = None, jobs: int | None = None, out_dir: str | Path | None = None,
+             csv: bool = False, progress: bool = False, log: Log = None, day_type: str | None = None):
+    """``vpp capacity``: callable (down) and valley-filling (up) capacity per park and district in the called
+    ``windows`` (``'20:00-22:00,16:00-18:00'``; default the TOU peak and critical-peak runs), P50/P90 across
+    ``samples`` = K days of the ``season`` and ``day_class`` (or the one ``date``); ``day_type`` is the former
+    name of ``season``. Returns :class:`vpp.capacity_study.study.CapacityResult` (``summary``, ``stats``,
+    ``days``, ``best_hour``, ``table``, ``meta``); the folder is written to ``out_dir`` when given."""
     from vpp.capacity_study.study import make_settings, parse_durations, run_capacity
 
     _check_out(out_dir)
     scn = load_scenario(scenario)
     settings = make_settings(
         scn, park=park, durations_h=parse_durations(durations) if durations else None, samples=samples,
-        day_type=day_type, date=date, notice_h=notice_h, jobs=jobs,
+        season=season or day_type, day_class=day_class, date=date, notice_h=notice_h, jobs=jobs, windows=windows,
+        best_hour_days=best_hour_days,
     )
     return run_capacity(scn, settings, out_dir=out_dir, csv=csv or scn.outputs.csv, progress=progress, log=log)
 
@@ -128,13 +132,15 @@ def dr(scenario: str | Path | Scenario, *, events: list[str] | None = None, days
 
 def aggregate(scenario: str | Path | Scenario, *, vpp_name: str | None = None, instructions: list[str] | None = None,
               days: int | None = None, start: dt.date | str | None = None, bids: bool = True, envelope: bool = True,
-              admission: bool = True, out_dir: str | Path | None = None, csv: bool = False, log: Log = None):
+              admission: bool = True, admission_windows: str | None = None, out_dir: str | Path | None = None,
+              csv: bool = False, log: Log = None):
     """``vpp aggregate``: each VPP's joint response, settlement, bid curve, envelope and admission
-    check. Returns a list of :class:`vpp.aggregator.run.VppResult`."""
+    check (on the capacity callable in ``admission_windows``, e.g. ``'20:00-22:00'``; default the TOU
+    critical-peak and peak runs). Returns a list of :class:`vpp.aggregator.run.VppResult`."""
     from vpp.aggregator.run import aggregate as _aggregate
 
     _check_out(out_dir, container=True)  # one sub-folder per VPP
     scn = load_scenario(scenario, days=days, start=start)
     done = _aggregate(scn, vpp_name=vpp_name, instruction_ids=instructions, out_dir=out_dir, do_bids=bids,
-                      do_envelope=envelope, do_admission=admission, csv=csv, log=log)
+                      do_envelope=envelope, do_admission=admission, admission_windows=admission_windows, csv=csv, log=log)
     return [r for r, _ in done]

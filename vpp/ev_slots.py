@@ -12,6 +12,11 @@ sessions overlapping it are put into slots in order of arrival, unused slots get
   session: ``e_mwh`` minus what earlier windows delivered, see :func:`ev_charging.session_windows`);
 * injection ``-sum_j p_slot_mw[a,j,t]``; cost ``unmet_penalty_cny_per_mwh * sum_j e_unmet_mwh[a,j]``.
 
+Opt-in and uncertain departures as in :mod:`vpp.assets.ev_charging`: only managed sessions take slots
+(the unmanaged ones charge by the baseline rule, a mutable parameter ``p_unmanaged_mw[a,t]`` in the
+injection and their shortfall a constant penalty), and every session's window ends at its planned
+departure. V2G groups are refused (a vehicle's energy state is not carried between windows).
+
 It is exact (no envelope relaxation) and keeps the model structure fixed, so windows are updated, not
 rebuilt. Registered as kind ``ev_charging_slots``; only :mod:`vpp.rolling` uses it (results are
 relabelled ``ev_charging``).
@@ -24,7 +29,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optimization.registry import AssetBlock, register, set_values
-from vpp.assets.ev_charging import greedy_profile, session_windows
+from vpp.assets.ev_charging import Unmanaged, asset_windows, capped_mwh, greedy_profile, split_managed
+from vpp.errors import VppError
 
 KIND = "ev_charging_slots"
 
@@ -39,8 +45,17 @@ class EVSlotsBlock(AssetBlock):
         self.slot_session: dict[tuple[str, int], str | None] = {}
         self.ub = {}
         self.e_lo, self.e_hi = {}, {}
+        self.all_windows, self.unmanaged = {}, {}
+        self.opt_out = [a.name for a in self.assets if a.spec.participation_share < 1.0]
+        self.uncertain = [a.name for a in self.assets if a.spec.departure_uncertainty_h > 0]
         for a in self.assets:
-            w = session_windows(a.profile.get("sessions"), data.index, data.dt_h)
+            if a.spec.v2g:
+                raise VppError(f"EV group '{a.name}': v2g is not available in rolling windows (the vehicles' energy "
+                               "state is not carried between days); solve the period at once (--horizon perfect)")
+            w_all = asset_windows(a, data.index, data.dt_h)
+            w, w_u = split_managed(w_all)
+            self.all_windows[a.name] = w_all
+            self.unmanaged[a.name] = Unmanaged(w_u, data.n_t, data.dt_h)
             w = w.take(np.argsort(w["t_a"].to_numpy(), kind="stable")).reset_index(drop=True)
             n_slots = int(a.profile["n_slots"])
             if len(w) > n_slots:
@@ -74,6 +89,9 @@ class EVSlotsBlock(AssetBlock):
         )
         b.energy_hi = pyo.Constraint(b.J, rule=lambda b, a, j: sum(b.p_slot_mw[a, j, t] for t in b.T) * dt <= b.e_hi_mwh[a, j])
         self.slots = {a: [j for (x, j) in pairs if x == a] for a in self.names}
+        b.AF = pyo.Set(initialize=self.opt_out, ordered=True)
+        b.p_unmanaged_mw = pyo.Param(b.AF, b.T, mutable=True, initialize=lambda b, a, t: float(self.unmanaged[a].p_mw[t]))
+        b.e_unmet_unmanaged_mwh = pyo.Param(b.AF, mutable=True, initialize=lambda b, a: self.unmanaged[a].unmet_mwh)
 
     def update(self, b, data) -> None:
         """Next window: slots refilled with the window's sessions (bounds and energy parameters)."""
@@ -83,15 +101,25 @@ class EVSlotsBlock(AssetBlock):
         set_values(b.p_slot_max_mw, np.vstack([self.ub[a][j] for (a, j) in b.J]))
         set_values(b.e_lo_mwh, [self.e_lo[a][j] for (a, j) in b.J])
         set_values(b.e_hi_mwh, [self.e_hi[a][j] for (a, j) in b.J])
+        if self.opt_out:
+            set_values(b.p_unmanaged_mw, np.vstack([self.unmanaged[a].p_mw for a in self.opt_out]))
+            set_values(b.e_unmet_unmanaged_mwh, [self.unmanaged[a].unmet_mwh for a in self.opt_out])
 
     def injection_mw(self, b, asset, t):
-        return -sum(b.p_slot_mw[asset, j, t] for j in self.slots[asset])
+        inj = -sum(b.p_slot_mw[asset, j, t] for j in self.slots[asset])
+        if asset in self.opt_out:
+            inj = inj - b.p_unmanaged_mw[asset, t]
+        return inj
 
     def injection_range(self, asset):
-        return -self.ub[asset].sum(axis=0), np.zeros(self.data.n_t)
+        fixed = self.unmanaged[asset].p_mw
+        return -self.ub[asset].sum(axis=0) - fixed, np.zeros(self.data.n_t) - fixed
 
     def cost_cny(self, b):
-        return sum(self.by_name[a].spec.unmet_penalty_cny_per_mwh * b.e_unmet_mwh[a, j] for (a, j) in b.J)
+        cost = sum(self.by_name[a].spec.unmet_penalty_cny_per_mwh * b.e_unmet_mwh[a, j] for (a, j) in b.J)
+        if self.opt_out:
+            cost = cost + sum(self.by_name[a].spec.unmet_penalty_cny_per_mwh * b.e_unmet_unmanaged_mwh[a] for a in b.AF)
+        return cost
 
     def baseline_values(self, b):
         n_t, dt = self.data.n_t, self.data.dt_h
@@ -131,10 +159,22 @@ class EVSlotsBlock(AssetBlock):
                     out[s] = float(p[j, :n_commit].sum() * self.data.dt_h)
         return out
 
+    def unmanaged_delivered_mwh(self, asset: str, n_commit: int) -> dict[str, float]:
+        """Energy each unmanaged session of ``asset`` received in the first ``n_commit`` steps [MWh]."""
+        return self.unmanaged[asset].delivered_mwh(n_commit)
+
     def result_arrays(self, b) -> dict[str, np.ndarray]:
         n_t = self.data.n_t
         p = np.vstack([self.slot_power_mw(b, a).sum(axis=0) for a in self.names])
-        return dict(
-            p_inject_mw=-p, q_inject_mvar=np.zeros_like(p), p_charge_mw=p,
-                          cost_cny=np.zeros_like(p),
-        )
+        if not (self.opt_out or self.uncertain):
+            return dict(
+                p_inject_mw=-p, q_inject_mvar=np.zeros_like(p), p_charge_mw=p,
+                              cost_cny=np.zeros_like(p),
+            )
+        p_u = np.vstack([self.unmanaged[a].p_mw for a in self.names])
+        out = dict(p_inject_mw=-(p + p_u), q_inject_mvar=np.zeros_like(p), p_charge_mw=p + p_u, cost_cny=np.zeros_like(p))
+        if self.opt_out:
+            out["p_unmanaged_mw"] = p_u
+        if self.uncertain:
+            out["e_capped_mwh"] = np.vstack([capped_mwh(self.all_windows[a], n_t) for a in self.names])
+        return out

@@ -8,6 +8,9 @@ Definitions (``dt_h`` = step length, sums over the horizon):
 * ``pv_self_consumption_share`` = (PV used − export) / PV used, ``pv_curtailment_share`` = curtailed /
   available.
 * ``load_mwh`` = energy drawn by the loads (fixed, interruptible after curtailment, thermal, shiftable).
+* ``ev_delivered_mwh`` = net energy into the vehicles (charging minus V2G discharge);
+  ``ev_v2g_discharged_mwh`` = energy the vehicles fed back; ``ev_uncertainty_capped_mwh`` = energy not
+  planned because a driver may leave early (``departure_uncertainty_h``, :mod:`vpp.assets.ev_charging`).
 * ``co2_t`` = grid import [MWh] × emission factor [t/MWh] (``ef_kgco2_per_kwh`` is numerically t/MWh).
 * grid KPIs come from the AC power flow: extreme voltages of ≤ 20 kV buses, maximum loadings,
   counts of (step, element) violations, energy losses and non-converged steps.
@@ -79,8 +82,10 @@ def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva:
         "pv_curtailed_mwh": _sum(a, "pv", "p_curtailed_mw", dt_h),
         "pv_self_consumption_share": (pv_used - min(export, pv_used)) / pv_used if pv_used > 0 else None,
         "pv_curtailment_share": (pv_avail - pv_used) / pv_avail if pv_avail > 0 else None,
-        "ev_delivered_mwh": _sum(a, "ev_charging", "p_charge_mw", dt_h),
+        "ev_delivered_mwh": _sum(a, "ev_charging", "p_charge_mw", dt_h) - _sum(a, "ev_charging", "p_discharge_mw", dt_h),
         "ev_unmet_mwh": _sum(a, "ev_charging", "e_unmet_mwh"),
+        "ev_v2g_discharged_mwh": _sum(a, "ev_charging", "p_discharge_mw", dt_h),
+        "ev_uncertainty_capped_mwh": _sum(a, "ev_charging", "e_capped_mwh"),
         "battery_discharged_mwh": _sum(a, "battery", "p_discharge_mw", dt_h),
         "interruptible_curtailed_mwh": _sum(a, "interruptible_load", "p_curtailed_mw", dt_h),
         "co2_t": imp * scn.carbon.ef_kgco2_per_kwh,

@@ -19,7 +19,10 @@ from one window to the next:
 * EV sessions spanning midnight: EV groups use the slot model (:mod:`vpp.ev_slots`, exact), above
   ``SLOTS_MAX`` sessions per window the envelope model, whose committed group power is allocated to the
   plugged sessions earliest-departure-first; a session still plugged in at the next window start
-  enters it with ``e_mwh - delivered``;
+  enters it with ``e_mwh - delivered``. Sessions that did not opt in (``participation_share``) get their
+  baseline-rule energy; with ``departure_uncertainty_h`` a session is settled at its planned departure and
+  its capped energy is not counted as unmet; V2G groups are refused (no vehicle state between windows)
+  except in the baseline, whose rule never discharges;
 * interruptible contracts: the daily energy limit restarts at midnight, and windows start at midnight.
 
 Costs of the committed schedule are recomputed afterwards with the real billing months (see
@@ -28,6 +31,7 @@ Costs of the committed schedule are recomputed afterwards with the real billing 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -43,6 +47,7 @@ from optimization.bill import net_flows
 from optimization.registry import REGISTRY, set_values
 from optimization.session import SolveSession
 from vpp.errors import VppError
+from vpp.assets.ev_charging import planned_departure_h
 from vpp.ev_slots import KIND as SLOTS_KIND
 
 def initial_states(full: ModelData) -> dict[str, float]:
@@ -173,6 +178,8 @@ def run_rolling(
     progress: Callable[[int], None] | None = None,
 ) -> RollingResult:
     """Solve ``n_days`` daily windows of ``steps_per_day + lookahead_steps`` steps on the extended data."""
+    if baseline:
+        full = _without_discharge(full)
     run = _Rolling(full, n_days, lookahead_steps, baseline, time_limit_s)
     with run.session:
         for d in range(n_days):
@@ -180,6 +187,17 @@ def run_rolling(
             if progress:
                 progress(1)
     return run.result()
+
+
+def _without_discharge(full: ModelData) -> ModelData:
+    """The baseline rule never discharges a vehicle: V2G groups run as plain charging groups (same rule,
+    same schedule), which rolling windows support."""
+    if not any(getattr(a.spec, "v2g", False) for a in full.assets.get("ev_charging", [])):
+        return full
+    off = {"v2g": False, "v2g_p_max_mw": None, "v2g_battery_mwh": None}
+    assets = {k: [AssetInput(a.name, a.park, a.spec.model_copy(update=off), a.profile) if getattr(a.spec, "v2g", False)
+                  else a for a in v] for k, v in full.assets.items()}
+    return dataclasses.replace(full, assets=assets)
 
 
 class _Rolling:
@@ -284,18 +302,32 @@ class _Rolling:
             else:
                 got_all = blk.delivered_mwh(b_ev, sd)
             for i, a in enumerate(blk.names):
+                spec = data.assets[kind][i].spec
                 sess = data.assets[kind][i].profile["sessions"]
                 names = sess["session"].tolist()
                 e_need = sess["e_mwh"].to_numpy(dtype=float)
                 need = dict(zip(names, e_need.tolist()))
-                if kind == "ev_charging":  # envelope: realise the group power earliest-departure-first
-                    got = allocate_edf(blk.windows[a], p_group[i], sd, data.dt_h, need)
+                if kind == "ev_charging":  # envelope: realise the managed power earliest-departure-first
+                    got = allocate_edf(blk.managed[a], p_group[i], sd, data.dt_h, need)
                 else:
                     got = {s_: got_all.get(s_, 0.0) for s_ in need}
+                if spec.participation_share < 1.0:  # the unmanaged sessions charge by the baseline rule
+                    got.update(blk.unmanaged_delivered_mwh(a, sd))
                 for s, e in got.items():
                     self.ev_delivered[s] = self.ev_delivered.get(s, 0.0) + e
-                gone = pd.DatetimeIndex(sess["departure"]).asi8 <= day_end_ns  # departed by the day's end
+                dep = pd.DatetimeIndex(sess["departure"]).asi8
                 got_arr = np.array([got.get(s, 0.0) for s in names])
+                u_h = float(spec.departure_uncertainty_h)
+                if u_h > 0:  # settled at the planned departure; the capped energy is not unmet
+                    w0 = pd.DatetimeIndex(data.index[:1]).asi8[0]
+                    h_a = (pd.DatetimeIndex(sess["arrival"]).asi8 - w0) / 3.6e12
+                    dep = w0 + np.round(planned_departure_h(h_a, (dep - w0) / 3.6e12, data.dt_h, u_h) * 3.6e12).astype(np.int64)
+                    w_all = blk.all_windows[a] if kind == SLOTS_KIND else blk.windows[a]
+                    cap = dict(zip(w_all["session"], w_all["e_capped_mwh"].astype(float)))
+                    got_arr = got_arr + np.array([cap.get(s, 0.0) for s in names])
+                    gone = (dep <= day_end_ns) & (dep > w0)
+                else:
+                    gone = dep <= day_end_ns  # departed by the day's end
                 self.ev_unmet[a] += float(np.clip(e_need[gone] - got_arr[gone], 0, None).sum())
 
     def result(self) -> RollingResult:

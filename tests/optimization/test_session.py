@@ -95,3 +95,49 @@ def test_solve_reports_highs_time_within_the_solve_time():
     assert 0 < info.highs_s <= info.solve_s
     assert info.as_dict()["termination"] == "optimal"
     assert info.n_variables == len(list(dm.m.component_data_objects(pyo.Var)))
+
+
+class _UnknownOnce:
+    """A HiGHS stand-in whose first run ends in numerical trouble (status Unknown, no solution)."""
+
+    def __init__(self, highs):
+        self._h, self.runs, self.cleared = highs, 0, 0
+
+    def __getattr__(self, name):
+        return getattr(self._h, name)
+
+    def run(self):
+        self.runs += 1
+        return self._h.run()
+
+    def failing(self):
+        return self.runs <= self.fail_runs
+
+    fail_runs = 1
+
+    def getModelStatus(self):
+        import highspy
+
+        return highspy.HighsModelStatus.kUnknown if self.failing() else self._h.getModelStatus()
+
+    def getInfo(self):
+        info = self._h.getInfo()
+        if self.failing():
+            info.primal_solution_status = 0
+        return info
+
+    def clearSolver(self):
+        self.cleared += 1
+        return self._h.clearSolver()
+
+
+def test_a_warm_start_in_numerical_trouble_is_solved_again_from_scratch():
+    dm = arbitrage_model()
+    with SolveSession(dm) as s:
+        s._highs = fake = _UnknownOnce(s._highs)  # noqa: SLF001
+        assert s.solve(load=False).objective_cny == pytest.approx(850.0, abs=1e-6)
+        assert (fake.runs, fake.cleared, s.n_cold_retries) == (2, 1, 1)
+        # a second failure is reported, never a silently wrong schedule
+        fake.runs, fake.fail_runs = 0, 2
+        with pytest.raises(SolverError, match="without a usable solution"):
+            s.solve(load=False)

@@ -177,7 +177,8 @@ def compute_dr() -> dict:
 
 
 def compute_capacity() -> dict:
-    """``vpp capacity single_park --durations 1,2 --samples 1``: P50/P90 and best start hour per row."""
+    """``vpp capacity single_park --durations 1,2 --samples 1``: per called window, direction and duration
+    the P50/P90, the best start hour of the day (secondary column) and the AC check of the window."""
     from scenarios import load
     from vpp.capacity_study.study import make_settings, run_capacity
 
@@ -186,10 +187,10 @@ def compute_capacity() -> dict:
     res = run_capacity(scn, settings)
     out: dict[str, Any] = {}
     for row in res.summary.to_dict(orient="records"):
-        cell = {k: num(row[k]) for k in ("r_p50_mw", "best_start_hour_p50", "r_p90_mw", "best_start_hour_p90")}
-        if "ac_violations" in row:
-            cell["ac_violations"] = num(row["ac_violations"])
-        out.setdefault(row["park"], {}).setdefault(row["direction"], {})[f"{row['duration_h']:g}h"] = cell
+        cell = {k: num(row[k]) for k in ("r_p50_mw", "r_p90_mw", "best_start_hour_p50", "r_best_p50_mw",
+                                         "ac_start_hour", "ac_violations") if k in row}
+        out.setdefault(row["park"], {}).setdefault(row["window"], {}).setdefault(row["direction"], {})[
+            f"{row['duration_h']:g}h"] = cell
     return out
 
 

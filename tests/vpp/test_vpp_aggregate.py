@@ -122,15 +122,54 @@ def test_envelope_bounds_are_battery_power_and_reachable_ac_clean(case):
 
 @pytest.mark.parametrize("p_mw, passed", [(4.95, False), (5.05, True)])
 def test_admission_threshold_10_mw(p_mw, passed):
+    # one battery of p MW / 40 MWh (idle at soc 0.5, flat tariff) behind an 8 MW load, called window
+    # 16:00-20:00: at every whole-hour start it holds p down and p up for 1 h -> C_reg = 2p
     scn = district([{"name": "v", "parks": ["flex"], "baseline": "counterfactual"}], battery_mw=p_mw, battery_mwh=40.0, stiff=False,
                    load_mw=8.0)
     d = District(prepare(scn), ["flex"])
-    a = admission(d, scn.vpps[0], notice_h=0.5)
+    a = admission(d, scn.vpps[0], notice_h=0.5, windows="16:00-20:00")
+    assert a["window"] == "16:00-20:00" and len(a["windows"]) == 1
     assert a["regulating_capacity_mw"] == pytest.approx(2 * p_mw, abs=1e-5)
     assert a["capacity_down_mw"] == pytest.approx(p_mw, abs=1e-5)
     assert a["checks"][0]["passed"] is passed
-    assert a["passed"] is passed  # the other rules pass: 1 h held, ~10 MW / ~8 MW peak load
+    assert a["passed"] is passed  # the other rules pass: 1 h held, p / ~8 MW normal load in the window
     assert a["capability_test"]["delivery_ratio"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_admission_uses_the_capacity_callable_anywhere_in_the_window():
+    # default windows in July: critical 20:00-24:00 and peak 16:00-20:00. A call of 1 h may come as late as
+    # 23:00; the battery must end the day at its initial energy (1-day model), so at 23:00 it can only give
+    # what it pre-charged during the 0.5 h notice: 0.5 h × 4.95 MW × η_c 0.922 × η_d 0.922 = 2.104 MW.
+    # Admission is decided in every called window: the critical one binds, 2.104 + 4.95 < 10 MW.
+    scn = district([{"name": "v", "parks": ["flex"], "baseline": "counterfactual"}], battery_mw=4.95, battery_mwh=40.0,
+                   stiff=False, load_mw=8.0)
+    d = District(prepare(scn), ["flex"])
+    a = admission(d, scn.vpps[0], notice_h=0.5)
+    w = {x["window"]: x for x in a["windows"]}
+    assert list(w) == ["20:00-24:00", "16:00-20:00"]
+    assert w["20:00-24:00"]["capacity_down_mw"] == pytest.approx(0.5 * 4.95 * 0.922 * 0.922, abs=1e-6)
+    assert w["20:00-24:00"]["capacity_down_start_h"] == 23.0
+    assert w["16:00-20:00"]["capacity_down_mw"] == pytest.approx(4.95, abs=1e-5)
+    assert a["window"] == "20:00-24:00" and a["passed"] is False
+    assert a["capability_test"]["start_h"] == 23.0
+
+
+def test_admission_share_of_normal_load_cannot_exceed_one():
+    # 1 MW of load behind a 10 MW / 40 MWh battery that may export: the battery alone could push the
+    # park's net import 9 MW below zero. A reduction counts only down to zero import, so in every window
+    # C_down <= min_t ref[t] <= mean_t ref[t] = L(W): the share C_down / L <= 100 % by construction (here it
+    # binds: C_down = the smallest normal import of the window).
+    scn = district([{"name": "v", "parks": ["flex"], "baseline": "counterfactual"}], battery_mw=10.0, battery_mwh=40.0,
+                   stiff=False, load_mw=1.0)
+    d = District(prepare(scn), ["flex"])
+    a = admission(d, scn.vpps[0], notice_h=0.5, windows="12:00-14:00,16:00-20:00,20:00-24:00,09:00-10:00")
+    for x in a["windows"]:
+        assert x["capacity_down_mw"] <= x["normal_load_min_mw"] + 1e-9 <= x["normal_load_mw"] + 1e-9
+        assert x["capacity_down_mw"] == pytest.approx(x["normal_load_min_mw"], abs=1e-6)
+        assert 0.0 < x["capacity_share"] <= 1.0
+        assert x["capacity_up_mw"] > 5.0  # up is not floored: the battery charges 10 MW
+    share = next(c for c in a["checks"] if c["rule"].startswith("down capacity / normal load"))
+    assert share["value"] <= 1.0
 
 
 def test_bad_vpp_section_lists_every_problem():

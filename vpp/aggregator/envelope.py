@@ -15,9 +15,16 @@ mutable objective weights ``w[t] ∈ {−1, 0, +1}`` change, i.e. the costs of o
 ``upper[t]``, tested with an AC check), but not *simultaneously*: reaching the lower bound at ``t`` uses up
 stored energy that the band at ``t+1`` assumed was still there. The band is therefore **optimistic** for
 a sequence of calls (a call held over several steps gets less than the pointwise band; use the held
-capacity of :mod:`vpp.admission` / :mod:`vpp.capacity_study.model` for that) and **exact** for one step. It is
-network-feasible as far as the dispatch model knows the network (connection limits; ``linear`` rows are
-not added here), and the AC check of the bound dispatches reports what the grid thinks.
+capacity of :mod:`vpp.aggregator.admission` / :mod:`vpp.capacity_study.model` for that) and **exact** for one
+step.
+
+**Feeder limits.** When the scenario sets ``network_constraints.mode: linear`` (or the VPP
+``network_limits: linear``), the model also carries the linearised voltage, line and transformer rows of
+:func:`vpp.capacity_study.grid.grid_context` (built as one round of the closed loop; the non-members are
+folded into the constants at their background injections, :func:`vpp.capacity_study.grid.scope_rows`),
+and every row's slack may not exceed its value in the normal schedule of that model, so no bound is
+bought with a limit violation. Otherwise the band knows the park connection limits only. The AC check
+of the bound dispatches reports what the grid thinks either way.
 """
 
 from __future__ import annotations
@@ -45,16 +52,27 @@ def envelope(district, steps: list[int] | None = None) -> pd.DataFrame:
     HiGHS, which re-solves with dual simplex from the previous basis.
     """
     from optimization import build_model
+    from vpp.aggregator.admission import grid_context_of
+    from vpp.capacity_study.grid import network_hook
     from vpp.capacity_study.model import restrict
 
     dm = build_model(restrict(district.data, district.members))
     m = dm.m
     P = district.members
+    hook = network_hook(grid_context_of(district), list(P))
+    base = m.objective
+    if hook is not None:  # linearised feeder rows; their slacks no worse than in the normal schedule
+        hook(dm)
+        base = m.objective_network
+        solve(dm, **district.opts)
+        for v in m.network.component_data_objects(pyo.Var, descend_into=True):
+            if v.parent_component().local_name.startswith("s_") and v.value is not None:
+                v.setub(float(v.value) + 1e-9)
     T = list(range(district.data.n_t)) if steps is None else list(steps)
     m.env_w = pyo.Param(m.T, initialize=0.0, mutable=True)
-    m.objective.deactivate()
+    base.deactivate()
     m.env_objective = pyo.Objective(
-        expr=sum(m.env_w[t] * _net_expr(m, P, t) for t in T) + EPS_COST * m.objective.expr, sense=pyo.minimize)
+        expr=sum(m.env_w[t] * _net_expr(m, P, t) for t in T) + EPS_COST * base.expr, sense=pyo.minimize)
     # dual simplex from the previous basis: ~2x faster than HiGHS's default choice here (measured)
     session = SolveSession(dm, **district.opts, options={"simplex_strategy": 1})
     session.solve(load=False)
@@ -74,9 +92,16 @@ def envelope(district, steps: list[int] | None = None) -> pd.DataFrame:
 
 
 def dispatch_to(district, t: int, value_mw: float, tol_mw: float = 1e-6):
-    """The least-cost dispatch with ``N[t] = value_mw`` (± ``tol_mw``): proves a bound is reachable."""
+    """The least-cost dispatch with ``N[t] = value_mw`` (± ``tol_mw``): proves a bound is reachable (with
+    the linearised feeder rows of all parks when the envelope has them)."""
+    from vpp.aggregator.admission import grid_context_of
+    from vpp.capacity_study.grid import network_hook
+
     dm = district.fresh()
     m = dm.m
+    hook = network_hook(grid_context_of(district), [p.name for p in district.scn.parks])
+    if hook is not None:
+        hook(dm)
     n = _net_expr(m, district.members, t)
     m.env_hold_lo = pyo.Constraint(expr=n >= value_mw - tol_mw)
     m.env_hold_hi = pyo.Constraint(expr=n <= value_mw + tol_mw)

@@ -4,7 +4,7 @@ Folder ``<out>/<vpp>/``::
 
     scenario_resolved.yaml         the scenario with every default filled in
     vpp.json                       members, per instruction: delivery, settlement, comparison, AC;
-                                   bid window, envelope check, admission with figures, timings
+                                   bid window, envelope check, admission with figures per called window, timings
     <id>_delivery.parquet          window step: requested, delivered, shortfall, baseline/normal/actual sums [MW]
     <id>_setpoints_parks.parquet   park × step: baseline, normal, set-point net import, response [MW]
     <id>_setpoints_assets.parquet  asset × step: set-point and normal injection, change [MW]
@@ -80,12 +80,17 @@ def vpp_text(r) -> str:
                        + (f", AC violations {ac['n_violations']}" if ac else ""))
     if r.admission is not None:
         a = r.admission
-        out.append(f"\nadmission ({a['source']}): {'PASS' if a['passed'] else 'FAIL'}")
+        out.append(f"\nadmission ({a['source']}): {'PASS' if a['passed'] else 'FAIL'} on {a['date']}, callable capacity "
+                   f"held {a['hold_h']:g} h at any start of each called window ({a['grid_limits']})")
         for c in a["checks"]:
             out.append(f"  {'pass' if c['passed'] else 'FAIL'}  {c['rule']}: {c['value']:.3f} {c['unit']} (limit {c['limit']:g})")
-        out.append(f"  down {a['capacity_down_mw']:.3f} MW from {a['capacity_down_start_h']:g} h, up {a['capacity_up_mw']:.3f} MW "
-                   f"from {a['capacity_up_start_h']:g} h, held {a['hold_h']:g} h; normal load {a['normal_load_mw']:.3f} MW "
-                   f"({a['normal_load_definition']})")
+        out.append(_fmt_table(a["windows"], [
+            ("window", "window", "{}"), ("capacity_down_mw", "down MW", "{:.3f}"), ("capacity_down_start_h", "from h", "{:g}"),
+            ("capacity_up_mw", "up MW", "{:.3f}"), ("capacity_up_start_h", "from h", "{:g}"),
+            ("regulating_capacity_mw", "up+down MW", "{:.3f}"), ("normal_load_mw", "load MW", "{:.3f}"),
+            ("capacity_share", "down/load", "{:.3f}"), ("passed", "passed", "{}")]))
+        out.append(f"  binding window {a['window']}: down {a['capacity_down_mw']:.3f} MW + up {a['capacity_up_mw']:.3f} MW; "
+                   f"normal load = {a['normal_load_definition']}")
         t = a["capability_test"]
         out.append(f"  capability test: {t['requested_mw']:.3f} MW for {t['duration_h']:g} h from {t['start_h']:g} h, "
                    f"delivered ratio {t['delivery_ratio']:.3f}")

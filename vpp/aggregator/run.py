@@ -9,7 +9,8 @@ Steps per VPP (maths in the modules and docs/vpp.md):
    evening peak of the first day, peak shaving);
 4. flexibility envelope of the day of the first instruction (default the first day), and the dispatches
    that reach its lower and upper bound at the step of the widest band, AC-checked;
-5. admission check (Hunan rules) with the capability test.
+5. admission check (Hunan rules) on the capacity callable in the called windows (default: the TOU
+   critical-peak and peak runs of the first day's month), with the capability test.
 
 A scenario without ``vpps`` gets one implicit VPP ``all_parks`` of every park, without instructions (bids,
 envelope and admission still run).
@@ -150,7 +151,7 @@ def bid_request(scn, vpp: VPP, district: District) -> Request:
 
 
 def aggregate_vpp(scn, prep, vpp: VPP, *, instruction_ids=None, do_bids=True, do_envelope=True,
-                  do_admission=True, log=None) -> VppResult:
+                  do_admission=True, admission_windows=None, log=None) -> VppResult:
     """Everything ``vpp aggregate`` computes for one VPP (module docstring)."""
     from vpp.aggregator.admission import admission
     from vpp.aggregator.bids import bid_curve
@@ -199,7 +200,7 @@ def aggregate_vpp(scn, prep, vpp: VPP, *, instruction_ids=None, do_bids=True, do
     if do_admission:
         t1 = time.perf_counter()
         say(f"VPP '{vpp.name}': admission check (Hunan rules) and capability test")
-        out.admission = admission(district, vpp, scn.capacity.notice_h)
+        out.admission = admission(district, vpp, scn.capacity.notice_h, windows=admission_windows)
         tm["admission_s"] = time.perf_counter() - t1
     tm["total_s"] = time.perf_counter() - t0
     out.timings_s = tm
@@ -208,9 +209,15 @@ def aggregate_vpp(scn, prep, vpp: VPP, *, instruction_ids=None, do_bids=True, do
 
 def aggregate(scn, *, vpp_name: str | None = None, instruction_ids: list[str] | None = None, out_dir=None,
               do_bids: bool = True, do_envelope: bool = True, do_admission: bool = True, csv: bool = False,
+              admission_windows: str | None = None,
               log: Callable[[str], None] | None = None) -> list[tuple[VppResult, Any]]:
-    """Run ``vpp aggregate`` on a scenario; writes ``<out_dir>/<vpp>/`` when ``out_dir`` is given."""
+    """Run ``vpp aggregate`` on a scenario; writes ``<out_dir>/<vpp>/`` when ``out_dir`` is given.
+    ``admission_windows``: the called windows of the admission check (``'20:00-22:00,16:00-18:00'``)."""
     check_vpps(scn)
+    if admission_windows is not None:  # bad windows are one error before any solve
+        from vpp.capacity_study.windows import parse_windows
+
+        admission_windows = parse_windows(admission_windows, scn.horizon.resolution_min / 60.0, "--admission-window")
     vpps = list(scn.vpps) or [implicit_vpp(scn)]
     if vpp_name is not None:
         vpps = [v for v in vpps if v.name == vpp_name]
@@ -225,7 +232,7 @@ def aggregate(scn, *, vpp_name: str | None = None, instruction_ids: list[str] | 
     done = []
     for v in vpps:
         r = aggregate_vpp(scn, prep, v, instruction_ids=instruction_ids, do_bids=do_bids, do_envelope=do_envelope,
-                          do_admission=do_admission, log=log)
+                          do_admission=do_admission, admission_windows=admission_windows, log=log)
         folder = None
         if out_dir is not None:
             from pathlib import Path

@@ -1,6 +1,7 @@
 """Grid limits of ``vpp capacity``: linearised feeder limits in the window LP, and the AC check of windows.
 
-Two jobs, both for one sampled day (docs/capacity.md, "Grid limits"):
+Also used by the VPP's flexibility envelope and admission check (:mod:`vpp.aggregator`), on the
+aggregate's horizon. Jobs, each for one day (docs/capacity.md, "Grid limits"):
 
 1. **Grid context** (:func:`grid_context`): the *background* dispatch of every park (the normal
    schedule of the whole grid: the dispatch LP of all parks), and, when the scenario has
@@ -26,8 +27,9 @@ Two jobs, both for one sampled day (docs/capacity.md, "Grid limits"):
    ``const' = const + cp_j · P_bg,j[t] + cq_j · Q_bg,j[t]`` (voltage rows and the ``Pf``, ``Qf``, ``V_e``
    parts of flow rows), and their columns dropped. The district scope keeps every park.
 
-3. **AC check of windows** (:func:`ac_check_windows`): for each window (scope, direction, duration,
-   best P50 start hour of sample 0), the capacity model's solution of that window (per-asset ``P``, and
+3. **AC check of windows** (:func:`ac_check_windows`): for each row of the summary (scope, called window,
+   direction, duration) on the most loaded day of the sample (:func:`ac_day_of`), at the start that bound
+   the row's callable capacity that day, the capacity model's solution of that window (per-asset ``P``, and
    ``Q`` from the loads' ``cos φ`` and the inverters' ``q_inv_mvar`` in linear mode) replaces the
    background injections of the scope's assets, and the window's steps of all windows are run through
    one power-grid-model batch AC power flow (``network_models.batch.run_timeseries_batch``).
@@ -48,7 +50,6 @@ from network_models.batch import run_timeseries_batch
 from network_models.linear import ac_points
 from optimization import build_model
 from optimization.network import LinearRows, add_network_constraints, reactive_results
-from optimization.results import extract
 from optimization.session import solve
 from vpp.capacity_study.model import CapacityModel, restrict, steps_of
 from vpp.capacity_study.sample import DISTRICT, day_model_data, day_scenario
@@ -85,12 +86,34 @@ class GridContext:
 
 
 def dispatch_wide(dm, index) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-asset P and Q (time × asset) of a solved model, inverter Q of a network block included."""
-    res = extract(dm)
-    p, q = res.p_inject_wide(), res.q_inject_wide().fillna(0.0)
+    """Per-asset P and Q (time × asset, assets sorted by name) of a solved model, inverter Q of a network
+    block included. Read from the blocks' result arrays (the tables of :func:`optimization.results.extract`
+    without building them); a block with its own ``results`` goes through its table."""
+    from optimization.registry import AssetBlock
+
+    p: dict[str, np.ndarray] = {}
+    q: dict[str, np.ndarray] = {}
+    for kind, block in dm.blocks.items():
+        b = getattr(dm.m, kind)
+        if type(block).results is AssetBlock.results:
+            arr = block.result_arrays(b)
+            for i, name in enumerate(block.names):
+                p[name] = np.asarray(arr["p_inject_mw"], dtype=float)[i]
+                q[name] = np.asarray(arr.get("q_inject_mvar", np.zeros_like(arr["p_inject_mw"])), dtype=float)[i]
+        else:
+            df = block.results(b)
+            for name, g in df.groupby("asset", sort=False):
+                g = g.sort_values("t")
+                p[name] = g["p_inject_mw"].to_numpy(float)
+                q[name] = g["q_inject_mvar"].fillna(0.0).to_numpy(float) if "q_inject_mvar" in g else np.zeros(len(g))
+    names = sorted(p)
+    idx = pd.DatetimeIndex(dm.data.index, name="time")
+    P = pd.DataFrame({n: p[n] for n in names}, index=idx)
+    Q = pd.DataFrame({n: q[n] for n in names}, index=idx).fillna(0.0)
+    P.columns.name = Q.columns.name = "asset"
     for name, arr in reactive_results(dm).items():
-        q[name] = arr
-    return p, q
+        Q[name] = arr
+    return P, Q
 
 
 def grid_context(scn, data) -> GridContext:
@@ -234,7 +257,7 @@ _CTX_CACHE: dict[tuple, GridContext] = {}
 
 
 def context_for(scn_k, data) -> GridContext:
-    """:func:`grid_context` of one sampled day, cached per process (scopes of a sample share it)."""
+    """:func:`grid_context` of one day, cached per process (the scopes of a day share it)."""
     key = (scn_k.name, scn_k.seed, scn_k.horizon.start, scn_k.network_constraints.model_dump_json())
     if key not in _CTX_CACHE:
         _CTX_CACHE.clear()
@@ -242,27 +265,44 @@ def context_for(scn_k, data) -> GridContext:
     return _CTX_CACHE[key]
 
 
-def scope_ac_check(scn, capacity_mva: dict, settings, scope: str, windows: list[tuple[str, float, float]]) -> list[tuple[int, str]]:
-    """AC check of the windows of one scope on sample 0 (the capacity model is rebuilt and re-solved)."""
-    scn0 = day_scenario(scn, settings.day, 0)
-    data = day_model_data(scn0, capacity_mva)
-    ctx = context_for(scn0, data)
+def scope_ac_check(scn, capacity_mva: dict, settings, scope: str, day,
+                   windows: list[tuple[str, float, float]]) -> list[tuple[int, str]]:
+    """AC check of the windows ``(direction, duration_h, start_hour)`` of one scope on ``day`` (the
+    capacity model is rebuilt and re-solved)."""
+    scn_d = day_scenario(scn, day)
+    data = day_model_data(scn_d, capacity_mva)
+    ctx = context_for(scn_d, data)
     parks = list(settings.parks) if scope == DISTRICT else [scope]
     cm = CapacityModel(restrict(data, parks), time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap,
                        network=network_hook(ctx, parks))
     return ac_check_windows(ctx, window_dispatches(cm, windows, settings.notice_h))
 
 
-def ac_check_summary(scn, settings, summary: pd.DataFrame) -> pd.DataFrame:
-    """``summary`` with ``ac_violations`` / ``ac_worst`` of each row's best P50 window (sample 0)."""
+def ac_day_of(normal: pd.DataFrame, scope: str):
+    """The most loaded day of the sample: the highest mean normal net import of ``scope`` over the called
+    windows (where a call is likeliest and the grid most stressed)."""
+    g = normal[normal["park"] == scope].groupby("date", sort=True)["p_net_normal_mw"].mean()
+    return g.idxmax()
+
+
+def ac_check_summary(scn, settings, summary: pd.DataFrame, days: pd.DataFrame, normal: pd.DataFrame):
+    """``summary`` with ``ac_violations`` / ``ac_worst`` / ``ac_start_hour`` of each row's window dispatch on
+    the most loaded day (:func:`ac_day_of` of the headline scope) at the start that bound the row's
+    callable capacity that day; returns ``(summary, day)``."""
     from concurrent.futures import ProcessPoolExecutor
 
     grid = build_grid(scn)
     capacity_mva = {p.name: park_capacity_mva(grid, p.name) for p in scn.parks}
-    tasks = {}
-    for i, r in summary.iterrows():
-        tasks.setdefault(r["park"], []).append((i, (r["direction"], float(r["duration_h"]), float(r["best_start_hour_p50"]))))
+    head = DISTRICT if settings.district else settings.parks[0]
+    day = ac_day_of(normal, head)
+    bind = days[days["date"] == day].set_index(["park", "window", "direction", "duration_h"])["binding_start_hour"]
+    tasks: dict[str, list] = {}
     out = summary.copy()
+    out["ac_start_hour"] = np.nan
+    for i, r in summary.iterrows():
+        s = float(bind.loc[(r["park"], r["window"], r["direction"], r["duration_h"])])
+        out.at[i, "ac_start_hour"] = s
+        tasks.setdefault(r["park"], []).append((i, (r["direction"], float(r["duration_h"]), s)))
     out["ac_violations"] = 0
     out["ac_worst"] = ""
     scopes = list(tasks)
@@ -271,13 +311,15 @@ def ac_check_summary(scn, settings, summary: pd.DataFrame) -> pd.DataFrame:
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         with ProcessPoolExecutor(max_workers=min(settings.jobs, len(scopes)), mp_context=ctx) as pool:
-            futs = {s: pool.submit(scope_ac_check, scn, capacity_mva, settings, s, [w for _, w in tasks[s]]) for s in scopes}
+            futs = {s: pool.submit(scope_ac_check, scn, capacity_mva, settings, s, day, [w for _, w in tasks[s]])
+                    for s in scopes}
             results = {s: f.result() for s, f in futs.items()}
     else:
-        results = {s: scope_ac_check(scn, capacity_mva, settings, s, [w for _, w in tasks[s]]) for s in scopes}
+        results = {s: scope_ac_check(scn, capacity_mva, settings, s, day, [w for _, w in tasks[s]]) for s in scopes}
     for s in scopes:
         for (i, _), (n, worst) in zip(tasks[s], results[s]):
             out.at[i, "ac_violations"] = n
             out.at[i, "ac_worst"] = worst
     out["ac_violations"] = out["ac_violations"].astype(int)
-    return out
+    out["ac_date"] = str(day)
+    return out, day

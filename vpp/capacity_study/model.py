@@ -26,10 +26,25 @@ Maths, for the parks ``P_s`` of the scope (one park, or all parks for the distri
   carries ``max_event_h``, ``max_duration_h`` or ``max_hours_per_day`` (the interruptible contract) may
   only contribute to windows with ``d <= limit``; for longer windows its time-indexed variables inside
   the window are fixed to their normal values (a contract cannot hold a reduction longer than it allows);
+* **called window**: a down window is treated as a called event: blocks with an ``event_window`` hook
+  (:meth:`optimization.model.DispatchModel.open_event_window`) relax their service limit over the
+  window's steps, e.g. the air-conditioning set-point may rise by ``setpoint_raise_max_k`` (with its
+  recovery ramp and the rebound after it); up windows keep the normal limits;
 * objective: ``maximise R - EPS_COST * cost`` with ``cost`` the dispatch objective [CNY] (keeps the
-  schedule outside the window sensible; ``EPS_COST`` is small enough never to trade MW for CNY).
+  schedule outside the window sensible; ``EPS_COST`` is small enough never to trade MW for CNY), solved
+  as ``minimise cost - R / EPS_COST``.
 
 ``R = 0`` (the normal schedule itself) is always feasible, so a window never makes the model infeasible.
+
+**Zero-import floor** (``floor=True``, used by the admission check): a down capacity counts only down to
+zero import, ``R <= min_{t in window} ref[t]`` (exports do not count as a reduction of load). Since the
+feasible ``R`` of a window form an interval ``[0, R*]`` (the LP is convex and ``R = 0`` is feasible),
+adding that bound gives exactly ``min(R*, min_t ref[t])``, which is how it is computed (no re-solve).
+
+**Order of solves** (:meth:`CapacityModel.solve_many`): ascending start (history only grows), then per
+start all *down* windows by ascending duration, then all *up* windows: consecutive solves are then
+close, and HiGHS's warm start from the previous basis needs ~1.6x fewer iterations than alternating
+directions (measured on the reference district).
 """
 
 from __future__ import annotations
@@ -100,14 +115,24 @@ class Window:
 class CapacityModel:
     """The dispatch model of a scope, solved once normally, then re-solved per capacity window."""
 
-    def __init__(self, data: ModelData, *, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4, network=None):
+    def __init__(self, data: ModelData, *, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4, network=None,
+                 normal_values: dict[str, float] | None = None):
         self.data = data
         self.dm = build_model(data)
         self.load_all = False  # load every variable after a window solve (vpp.capacity_study.grid), not only R
         if network is not None:  # grid limits (vpp.capacity_study.grid.network_hook): rows added before the normal solve
             network(self.dm)
+        # the normal schedule: the dispatch LP alone, exactly as `vpp run` solves it (a capacity model's
+        # extra rows could make HiGHS pick another of several equally cheap schedules)
         self.normal = solve(self.dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
         m = self.dm.m
+        if normal_values is not None:
+            # another optimal normal schedule of the same parks, by variable name (e.g. the VPP district's,
+            # whose LP over more parks may pick another of several equally cheap schedules)
+            for v in m.component_data_objects(pyo.Var, descend_into=True):
+                val = normal_values.get(v.name)
+                if val is not None and not v.fixed:
+                    v.set_value(val, skip_validation=True)
         n_t = data.n_t
         parks = [p.name for p in data.parks]
         imp = np.array([[m.p_import_mw[p, t].value or 0.0 for t in range(n_t)] for p in parks])
@@ -116,9 +141,11 @@ class CapacityModel:
         self.ref_mw = (imp - exp).sum(axis=0)
         self._collect_variables()
         self._add_capacity_parts()
-        self.n_fixed_steps = 0
         # the capacity LP (R, hold rows, new objective) frozen once: windows change fixed flags only
         self.session = SolveSession(self.dm, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+        self.n_fixed_steps = 0
+        self.highs_s = float(self.normal.highs_s) if np.isfinite(self.normal.highs_s) else 0.0  # HiGHS alone [s]
+        self.n_solves = 1
 
     # -- setup ------------------------------------------------------------------------------------
     def _collect_variables(self) -> None:
@@ -127,7 +154,7 @@ class CapacityModel:
         self.by_t: list[list] = [[] for _ in range(n_t + 1)]
         self.bounded: list = []  # untimed slacks whose upper bound was set here (told to the solver)
         for v in m.component_data_objects(pyo.Var, descend_into=True):
-            if v.fixed or v.value is None:
+            if v.fixed or v.value is None or v.parent_component().local_name.startswith("cap_"):
                 continue
             idx = v.index()
             last = idx[-1] if isinstance(idx, tuple) else idx
@@ -163,24 +190,27 @@ class CapacityModel:
 
     def _add_capacity_parts(self) -> None:
         """``R``, and for every step a hold constraint per direction with a slack that is free outside
-        the window and fixed to 0 inside it (so a window changes only fixed flags, never rows)."""
+        the window and fixed to 0 inside it (so a window changes only fixed flags, never rows).
+
+        The objective is ``minimise cost − R / EPS_COST`` (the module's ``maximise R − EPS_COST·cost``
+        scaled by ``1/EPS_COST``)."""
         m = self.dm.m
         parks = list(m.P)
         m.cap_r_mw = pyo.Var(bounds=(0.0, R_MAX_MW))
         m.cap_slack_down_mw = pyo.Var(m.T, within=pyo.NonNegativeReals)
         m.cap_slack_up_mw = pyo.Var(m.T, within=pyo.NonNegativeReals)
-        ref = dict(enumerate(self.ref_mw.tolist()))
+        m.cap_ref_mw = pyo.Param(m.T, mutable=True, initialize=dict(enumerate(self.ref_mw.tolist())))
 
         def net(m, t):
             return sum(m.p_import_mw[p, t] - m.p_export_mw[p, t] for p in parks)
 
         # down: net + R - s <= ref ; up: net - R + s >= ref  (s = 0 inside the window)
-        m.cap_down = pyo.Constraint(m.T, rule=lambda m, t: net(m, t) + m.cap_r_mw - m.cap_slack_down_mw[t] <= ref[t])
-        m.cap_up = pyo.Constraint(m.T, rule=lambda m, t: net(m, t) - m.cap_r_mw + m.cap_slack_up_mw[t] >= ref[t])
+        m.cap_down = pyo.Constraint(m.T, rule=lambda m, t: net(m, t) + m.cap_r_mw - m.cap_slack_down_mw[t] <= m.cap_ref_mw[t])
+        m.cap_up = pyo.Constraint(m.T, rule=lambda m, t: net(m, t) - m.cap_r_mw + m.cap_slack_up_mw[t] >= m.cap_ref_mw[t])
         base = getattr(m, "objective_network", m.objective)  # dispatch objective (+ network penalties)
         m.objective.deactivate()
         base.deactivate()
-        m.cap_objective = pyo.Objective(expr=m.cap_r_mw - EPS_COST * base.expr, sense=pyo.maximize)
+        m.cap_objective = pyo.Objective(expr=base.expr - m.cap_r_mw / EPS_COST, sense=pyo.minimize)
 
     def _vars_changed(self, variables: list) -> None:
         if variables:
@@ -193,6 +223,8 @@ class CapacityModel:
             self.session.solve(load=self.load_all)
         except SolverError as exc:
             raise SolverError(f"capacity window of park(s) {', '.join(m.P)}: {exc}") from None
+        self.highs_s += self.session.times.highs_s
+        self.n_solves += 1
         return self.session.value(m.cap_r_mw)
 
     # -- one window -------------------------------------------------------------------------------
@@ -203,13 +235,14 @@ class CapacityModel:
         changed = []
         for t in range(self.n_fixed_steps, min(t_fix, len(self.by_t))):
             for v, val in self.by_t[t]:
-                v.fix(val)
+                v.fix(val, skip_validation=True)  # a normal value may sit 1e-15 past a bound
                 changed.append(v)
         self._vars_changed(changed)
         self.n_fixed_steps = max(self.n_fixed_steps, t_fix)
 
-    def solve_window(self, direction: str, t_s: int, n_steps: int, duration_h: float) -> float:
-        """Largest held change ``R`` [MW] over steps ``[t_s, t_s + n_steps)`` (see module doc)."""
+    def solve_window(self, direction: str, t_s: int, n_steps: int, duration_h: float, floor: bool = False) -> float:
+        """Largest held change ``R`` [MW] over steps ``[t_s, t_s + n_steps)`` (see module doc); ``floor``:
+        a down capacity counts only down to zero import (module doc, "Zero-import floor")."""
         if direction not in DIRECTIONS:
             raise ValueError(f"unknown direction '{direction}'")
         m = self.dm.m
@@ -223,31 +256,49 @@ class CapacityModel:
                 for t in window:
                     for v, val in steps.get(t, []):
                         if not v.fixed:
-                            v.fix(val)
+                            v.fix(val, skip_validation=True)
                             changed.append(v)
         self._vars_changed(changed)
+        # a down window is a called event: e.g. the AC set-point may rise (parameters, re-read by the session)
+        called = direction == "down" and self.dm.open_event_window(list(window))
+        if called:
+            self.session.read_parameters()
         try:
             r = self._solve_r()
+        except SolverError as exc:
+            raise SolverError(f"{direction} {duration_h:g} h from step {t_s}: {exc}") from None
         finally:
+            if called:
+                self.dm.open_event_window([])
+                self.session.read_parameters()
             for v in changed:
                 v.unfix()
             self._vars_changed(changed)
-        return max(r, 0.0)
+        if floor and direction == "down":
+            r = min(r, float(self.ref_mw[window.start:window.stop].min()))
+        return r if r > 0.0 else 0.0  # (also turns a solver's -0.0 into 0.0)
 
-    def sweep(self, start_hours, durations_h, notice_h: float, directions=DIRECTIONS) -> list[Window]:
-        """Every (start hour, duration, direction) whose window ends inside the day, ascending start."""
+    def solve_many(self, jobs, notice_h: float, floor: bool = False) -> dict[tuple[float, float, str], Window]:
+        """Solve every ``(start_hour, duration_h, direction)`` of ``jobs`` whose window ends inside the
+        horizon, in the order of the module doc; returns them by key (duplicates solved once)."""
         dt = self.data.dt_h
         n_t = self.data.n_t
         n_notice = int(np.floor(notice_h / dt + 1e-9))
-        out: list[Window] = []
-        for h in sorted(start_hours):
+        keys = sorted({(float(h), float(d), str(r)) for h, d, r in jobs},
+                      key=lambda k: (k[0], DIRECTIONS.index(k[2]), k[1]))
+        out: dict[tuple[float, float, str], Window] = {}
+        for h, d, direction in keys:
             t_s = steps_of(h, dt, "start hour") if h > 0 else 0
+            n_d = steps_of(d, dt, "duration")
+            if t_s + n_d > n_t:
+                continue
             self.fix_history(max(0, t_s - n_notice))
-            for d in durations_h:
-                n_d = steps_of(d, dt, "duration")
-                if t_s + n_d > n_t:
-                    continue
-                ref = float(self.ref_mw[t_s : t_s + n_d].mean())
-                for direction in directions:
-                    out.append(Window(direction, float(d), float(h), self.solve_window(direction, t_s, n_d, d), ref))
+            ref = float(self.ref_mw[t_s : t_s + n_d].mean())
+            out[(h, d, direction)] = Window(direction, d, h, self.solve_window(direction, t_s, n_d, d, floor=floor), ref)
         return out
+
+    def sweep(self, start_hours, durations_h, notice_h: float, directions=DIRECTIONS) -> list[Window]:
+        """Every (start hour, duration, direction) whose window ends inside the horizon, ascending start
+        (solved in the order of :meth:`solve_many`)."""
+        got = self.solve_many([(h, d, r) for h in start_hours for d in durations_h for r in directions], notice_h)
+        return [got[k] for k in sorted(got, key=lambda k: (k[0], k[1], DIRECTIONS.index(k[2])))]

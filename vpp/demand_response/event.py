@@ -23,6 +23,8 @@ Steps of :func:`simulate_event` (``vpp dr``):
 4. **Notice time**: the event is known from ``t_notice = start − notice_h``; every variable whose last
    index element is a step ``t < t_notice`` is fixed to its counterfactual value (the park ran its
    normal schedule until told). A day-ahead notice before the horizon start fixes nothing.
+   Blocks that relax a limit during a called peak-shaving window are told the event's steps
+   (``DispatchModel.open_event_window``: the air-conditioning set-point may rise by ``setpoint_raise_max_k``).
 5. **Figures** per park: verified response and settlement, physical response against the
    counterfactual, energy shifted before the event, rebound after it, cost change and net benefit
 
@@ -100,7 +102,7 @@ def fix_before(dm: DispatchModel, t_notice: int) -> int:
         idx = var.index()
         last = idx[-1] if isinstance(idx, tuple) else idx
         if isinstance(last, (int, np.integer)) and not isinstance(last, bool) and last < t_notice and not var.fixed:
-            var.fix(var.value if var.value is not None else 0.0)
+            var.fix(var.value if var.value is not None else 0.0, skip_validation=True)
             n += 1
     return n
 
@@ -211,6 +213,8 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     say(f"event '{ev.id}': optimised response")
     t_notice = notice_step(index, ev, prog.notice_hours)
     fix_before(dm, t_notice)
+    if prog.kind == "peak_shaving":
+        dm.open_event_window(steps)
     if prog.kind == "valley_filling":
         keep_own_generation(dm, parks, steps)
     add_response(dm, parks, baseline, steps, prog.kind, commit, prog.energy_price_cny_per_mwh,

@@ -82,6 +82,8 @@ def asset_inputs(scn: Scenario, profiles: Profiles) -> dict[str, list[AssetInput
             prof["p_available_mw"] = profiles.pv_available_mw[a.name].to_numpy(dtype=float)
         if a.name in profiles.ev_sessions:
             prof["sessions"] = profiles.ev_sessions[a.name]
+        for col, series in profiles.hvac.get(a.name, {}).items():  # air conditioning: t_out_c, q_gain_mw, ...
+            prof[col] = series.to_numpy(dtype=float)
         out.setdefault(a.kind, []).append(AssetInput(a.name, park.name, a, prof))
     return out
 

@@ -410,12 +410,13 @@ def _km(lat1, lon1, lat2, lon2) -> float:
     return 6371.0 * math.acos(max(-1.0, min(1.0, c)))
 
 
-def pv_ac_mw(spec: WeatherFile, pv, index: pd.DatetimeIndex, base_dir=None) -> tuple[pd.Series, str]:
-    """AC output [MW] of ``pv`` on the run's ``index`` and one line for the run's outputs.
+def weather_for_run(spec: WeatherFile, index: pd.DatetimeIndex, base_dir=None):
+    """The weather rows a run uses: ``(w, starts, step, meta, basis, idx)``.
 
-    ``index``: tz-aware Asia/Shanghai interval-beginning labels, 5–60 min steps, whole days. The power is
-    computed on the weather's steps (:func:`weather_ac_mw`) and averaged onto the index
-    (:func:`average_onto`); typical-year files are mapped by month/day/clock (module docstring).
+    ``w``: the rows (typical-year files: the file's month/day/clock mapped onto the run's dates; a
+    real-year file must cover the run); ``starts``: the rows' interval starts on the run's clock
+    (tz-aware Asia/Shanghai); ``step``: the rows' length; ``basis``: one phrase for the provenance line;
+    ``idx``: ``index`` made tz-aware. Shared by PV output and the outdoor temperature of cooling loads.
     """
     weather, meta = read_weather(spec, base_dir)
     idx = index if index.tz is not None else index.tz_localize(TZ)
@@ -427,8 +428,7 @@ def pv_ac_mw(spec: WeatherFile, pv, index: pd.DatetimeIndex, base_dir=None) -> t
         last = (local[-1] + run_step - pd.Timedelta(1)).tz_localize(None).normalize()
         dates = pd.date_range(first, last, freq="D")
         w = _typical_on_dates(weather, meta, dates)
-        p = weather_ac_mw(w, meta, pv, spec)
-        starts = p.index.tz_localize(None).tz_localize(TZ)  # the file's clock read as the run's clock
+        starts = w.index.tz_localize(None).tz_localize(TZ)  # the file's clock read as the run's clock
         years = sorted(set(dates.year))
         basis = f"typical year mapped onto {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else "")
     else:
@@ -439,10 +439,21 @@ def pv_ac_mw(spec: WeatherFile, pv, index: pd.DatetimeIndex, base_dir=None) -> t
                             f"{w_end.tz_convert(TZ):%Y-%m-%d %H:%M} but the run needs {t0:%Y-%m-%d %H:%M} – "
                             f"{t_end:%Y-%m-%d %H:%M} (Asia/Shanghai); a real-year file must cover the run "
                             "(typical_year: true maps a typical year instead)")
-        sel = (weather.index < t_end) & (weather.index + step > t0)
-        p = weather_ac_mw(weather.loc[sel], meta, pv, spec)
-        starts = p.index
+        w = weather.loc[(weather.index < t_end) & (weather.index + step > t0)]
+        starts = w.index
         basis = f"real year {t0:%Y-%m-%d} – {(t_end - pd.Timedelta(1)):%Y-%m-%d}"
+    return w, starts, step, meta, basis, idx
+
+
+def pv_ac_mw(spec: WeatherFile, pv, index: pd.DatetimeIndex, base_dir=None) -> tuple[pd.Series, str]:
+    """AC output [MW] of ``pv`` on the run's ``index`` and one line for the run's outputs.
+
+    ``index``: tz-aware Asia/Shanghai interval-beginning labels, 5–60 min steps, whole days. The power is
+    computed on the weather's steps (:func:`weather_ac_mw`) and averaged onto the index
+    (:func:`average_onto`); typical-year files are mapped by month/day/clock (module docstring).
+    """
+    w, starts, step, meta, basis, idx = weather_for_run(spec, index, base_dir)
+    p = weather_ac_mw(w, meta, pv, spec)
     values = np.clip(average_onto(starts, step, p.to_numpy(), idx), 0.0, float(pv.p_mwp) / float(pv.dc_ac_ratio))
     name = getattr(pv, "name", "pv")
     s = site()

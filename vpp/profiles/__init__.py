@@ -52,6 +52,7 @@ from vpp.profiles.ev import check_sessions, ev_sessions  # noqa: E402
 from vpp.profiles.loads import load_mw  # noqa: E402
 from vpp.profiles.pv import pv_available_mw  # noqa: E402
 from vpp.profiles.measured import measured_ev_sessions, measured_load_mw, measured_pv_mw  # noqa: E402
+from vpp.profiles.temperature import hvac_inputs  # noqa: E402
 
 
 class _ConnectionSize:
@@ -82,7 +83,9 @@ class Profiles:
     ``prices``: columns ``period`` and ``price_cny_per_mwh`` [CNY/MWh]; ``export_price_cny_per_mwh``
     [CNY/MWh]; ``month``: billing month ``'YYYY-MM'`` per step; ``pv_available_mw`` [MW] per PV asset;
     ``load_mw`` [MW] per fixed_load and interruptible_load asset; ``ev_sessions`` per EV asset (columns
-    of :func:`vpp.profiles.ev.ev_sessions`); ``data_notes``: provenance of the measured inputs.
+    of :func:`vpp.profiles.ev.ev_sessions`); ``hvac`` per air-conditioning asset: columns ``t_out_c`` [°C],
+    ``q_gain_mw`` [MW thermal], ``occupied`` (1/0) of :func:`vpp.profiles.temperature.hvac_inputs`;
+    ``data_notes``: provenance of the measured inputs.
     """
 
     index: pd.DatetimeIndex
@@ -93,6 +96,7 @@ class Profiles:
     pv_available_mw: dict[str, pd.Series] = field(default_factory=dict)
     load_mw: dict[str, pd.Series] = field(default_factory=dict)
     ev_sessions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    hvac: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: one line per asset read from a file: which file, which dates, how (written with the results)
     data_notes: list[str] = field(default_factory=list)
 
@@ -140,6 +144,10 @@ def build_profiles(scn: Scenario, index: pd.DatetimeIndex | None = None) -> Prof
                 prof.ev_sessions[a.name] = s
                 if a.sessions is not None:
                     problems += [Problem(f"{where}.sessions", m) for m in check_sessions(a, s, dt_h)]
+            elif kind == "outdoor_temperature":
+                prof.hvac[a.name], note = hvac_inputs(a, index, scn.seed, park.shutdown_days)
+                if note is not None:
+                    prof.data_notes.append(note)
         except DataError as exc:  # every unusable file of the scenario is reported at once, field named
             field_name = next(f for f in ("profile", "production", "weather", "sessions_file")
                               if getattr(getattr(a, f, None), "path", None) is not None)

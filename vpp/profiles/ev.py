@@ -48,6 +48,13 @@ arrival and dwell, then energy), so the sessions of a date do not depend on the 
   logistics fleets 15–34 %: one evening or morning batch per day that all overlap, the previous day's
   batch gone) except the busiest public site (40 sessions/day on 10 chargers: 0.10 % instead of 0.06 %).
 
+Opt-in draw (``participation_share < 1`` only): every session gets a uniform number ``optin_u`` in
+[0, 1); it takes part in managed charging when ``optin_u < participation_share``
+(:mod:`vpp.assets.ev_charging`). Generated sessions: the ``i``-th session drawn for arrival date ``d``
+takes the ``i``-th number of ``rng_for(seed, asset + ':optin', yyyymmdd(d))``; listed sessions: the
+``k``-th listed session the ``k``-th number of ``rng_for(seed, asset + ':optin')``. Both are fixed by the
+session, not by the run's window, and the participants of a smaller share are among those of a larger one.
+
 Horizon edges: a session that arrived before the first step but departs after it is kept with its
 arrival clipped to the first step and its energy scaled by the remaining fraction of its dwell
 (also for explicit sessions). Sessions departing after the horizon end keep their real departure.
@@ -75,6 +82,7 @@ E_FEASIBLE_FRACTION = 0.95
 BUS_OVERNIGHT_SHARE = 0.8
 MAX_DWELL_H = 20.0  # cap of a generated dwell: only the previous day's sessions can overlap a day
 WARMUP_DAYS = 2  # generated days before the window: every session the loss rule needs
+OPTIN = ":optin"  # stream name suffix of the opt-in draws (participation_share)
 
 
 def _localise(t) -> pd.Timestamp:
@@ -104,7 +112,7 @@ def _sample_arrival_dwell(ev: EVCharging, n: int, rng: np.random.Generator) -> t
     return np.clip(a, 0.0, 24.0 - 1e-9), d
 
 
-def _explicit(ev: EVCharging, index: pd.DatetimeIndex) -> pd.DataFrame:
+def _explicit(ev: EVCharging, index: pd.DatetimeIndex, seed: int) -> pd.DataFrame:
     t0, step, t_end = _grid(index)
     arr = pd.DatetimeIndex([_localise(s.arrival) for s in ev.sessions])
     dep = pd.DatetimeIndex([_localise(s.departure) for s in ev.sessions])
@@ -121,6 +129,8 @@ def _explicit(ev: EVCharging, index: pd.DatetimeIndex) -> pd.DataFrame:
             "p_max_mw": p_max,
         }
     )
+    if ev.participation_share < 1.0:
+        df["optin_u"] = rng_for(seed, ev.name + OPTIN).uniform(size=len(df))
     df = df.sort_values(["arrival", "departure"], kind="stable")
     df["charger"] = _assign_chargers(df["arrival"].array.asi8, df["departure"].array.asi8, ev.n_chargers)
     n_all = len(df)
@@ -129,7 +139,12 @@ def _explicit(ev: EVCharging, index: pd.DatetimeIndex) -> pd.DataFrame:
         logging.getLogger("vpp.profiles").warning(
             f"EV asset '{ev.name}': {n_all - len(df)} of {n_all} explicit session(s) lie outside the horizon "
             f"{t0:%Y-%m-%d %H:%M} – {t_end:%Y-%m-%d %H:%M} and are left out")
-    return df[COLUMNS].reset_index(drop=True)
+    return df[_columns(ev)].reset_index(drop=True)
+
+
+def _columns(ev: EVCharging) -> list[str]:
+    """Columns of a sessions table: :data:`COLUMNS`, and ``optin_u`` when not every driver opted in."""
+    return COLUMNS + ["optin_u"] if ev.participation_share < 1.0 else COLUMNS
 
 
 def _day_sessions(ev: EVCharging, day: pd.Timestamp, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -161,6 +176,7 @@ def _generated(ev: EVCharging, index: pd.DatetimeIndex, seed: int) -> pd.DataFra
     last = (local[-1]).normalize()
     days = pd.date_range(first, last, freq="D")
     draws = [_day_sessions(ev, d, seed) for d in days]
+    optin = ev.participation_share < 1.0
     counts = np.array([len(a) for a, _, _ in draws], dtype=int)
     n = int(counts.sum())
     if n == 0:
@@ -171,6 +187,9 @@ def _generated(ev: EVCharging, index: pd.DatetimeIndex, seed: int) -> pd.DataFra
     day_ns = np.repeat(days.asi8, counts)
     day_no = np.repeat(np.arange(len(days)), counts)  # arrival date (order key; same order in every window)
     draw_no = np.concatenate([np.arange(c) for c in counts])
+    # opt-in numbers: their own stream per arrival date, the i-th for the date's i-th draw
+    u = (np.concatenate([rng_for(seed, ev.name + OPTIN, date_key(d)).uniform(size=c) for d, c in zip(days, counts)])
+         if optin else np.zeros(n))
 
     hour_ns = 3_600_000_000_000
     arr_ns = day_ns + np.round(a_h * hour_ns).astype(np.int64)
@@ -178,17 +197,17 @@ def _generated(ev: EVCharging, index: pd.DatetimeIndex, seed: int) -> pd.DataFra
     arr_a = _align(arr_ns, t0.value, step.value, up=True)
     dep_a = _align(dep_ns, t0.value, step.value, up=False)
     ok = dep_a > arr_a  # at least one whole step plugged in
-    arr_a, dep_a, e, day_no, draw_no = arr_a[ok], dep_a[ok], e[ok], day_no[ok], draw_no[ok]
+    arr_a, dep_a, e, day_no, draw_no, u = arr_a[ok], dep_a[ok], e[ok], day_no[ok], draw_no[ok], u[ok]
     order = np.lexsort((draw_no, day_no, dep_a, arr_a))
-    arr_a, dep_a, e = arr_a[order], dep_a[order], e[order]
+    arr_a, dep_a, e, u = arr_a[order], dep_a[order], e[order], u[order]
 
     p = float(ev.p_charger_mw)
     dwell_h = (dep_a - arr_a) / hour_ns
     e = np.minimum(e, E_FEASIBLE_FRACTION * p * dwell_h)
     got = loss_rule(arr_a, dep_a, ev.n_chargers)
-    arr_a, dep_a, e = arr_a[got], dep_a[got], e[got]
+    arr_a, dep_a, e, u = arr_a[got], dep_a[got], e[got], u[got]
     keep = dep_a > t0.value  # the warm-up days' sessions that ended before the window
-    arr_a, dep_a, e = arr_a[keep], dep_a[keep], e[keep]
+    arr_a, dep_a, e, u = arr_a[keep], dep_a[keep], e[keep], u[keep]
     charger = _assign_chargers(arr_a, dep_a, ev.n_chargers)
     assert (charger >= 0).all(), "loss rule admitted more sessions than chargers"  # see loss_rule
     df = pd.DataFrame(
@@ -198,11 +217,12 @@ def _generated(ev: EVCharging, index: pd.DatetimeIndex, seed: int) -> pd.DataFra
             "departure": pd.to_datetime(dep_a, utc=True).tz_convert(TZ),
             "e_mwh": e,
             "p_max_mw": p,
+            "optin_u": u,
         }
     )
     df = _clip_to_horizon(df, t0, t_end).reset_index(drop=True)
     df["session"] = [f"{ev.name}_s{k}" for k in range(len(df))]
-    return df[COLUMNS]
+    return df[_columns(ev)]
 
 
 def ev_sessions(ev: EVCharging, index: pd.DatetimeIndex, seed: int) -> pd.DataFrame:
@@ -212,12 +232,13 @@ def ev_sessions(ev: EVCharging, index: pd.DatetimeIndex, seed: int) -> pd.DataFr
 
     Columns: ``session`` (``<asset>_s<k>``; for explicit sessions ``k`` is the position in the
     scenario's list), ``charger`` (0…n_chargers−1, −1 for an explicit session that finds no free
-    charger), ``arrival``/``departure`` (tz-aware, on the step grid), ``e_mwh`` [MWh], ``p_max_mw`` [MW].
+    charger), ``arrival``/``departure`` (tz-aware, on the step grid), ``e_mwh`` [MWh], ``p_max_mw`` [MW];
+    ``optin_u`` (the opt-in draw, module docstring) when ``participation_share < 1``.
     """
     if ev.sessions is not None:
         if not ev.sessions:
             return _empty()
-        return _explicit(ev, index)
+        return _explicit(ev, index, seed)
     return _generated(ev, index, seed)
 
 
