@@ -317,7 +317,10 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
 @main.command()
 @scenario_argument
 @click.option("--year", type=click.IntRange(1990, 2100), default=None, help="evaluate this calendar year from 1 January [default: the scenario's start]")
-@click.option("--days", type=click.IntRange(1, 366), default=None, help="number of days (quick runs) [default: the year or the scenario]")
+@click.option("--days", type=click.IntRange(1, 366), default=None,
+              help="number of days [default: the year or the scenario]; fewer than a year: the period's own figures, no NPV")
+@click.option("--representative-days", "representative_days", type=click.IntRange(2, 60), default=None,
+              help="K typical days with weights stand for the year (of --year or the scenario start)")
 @click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True,
               help="rolling daily windows with look-ahead, or one perfect-foresight solve")
 @click.option("--lookahead-h", type=float, default=24.0, show_default=True, help="look-ahead of each rolling window [h]")
@@ -325,10 +328,15 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
 @click.option("--compare", is_flag=True, help="also solve the other horizon and report the rolling-vs-perfect gap")
 @click.option("--size", "size", default=None, help="size these kinds first (pv, battery, or pv,battery) with annualised capex")
 @click.option("--no-dr", "no_dr", is_flag=True, help="leave out the DR events of the scenario's dr section")
+@click.option("--calendars", "calendars", type=click.IntRange(1, 1000), default=None,
+              help="K seeded years of DR calls from dr.calendar: NPV P10/P50/P90 (needs a year or representative days)")
+@click.option("--no-floating-sensitivity", "no_floating", is_flag=True,
+              help="skip the second evaluation with the tariff's other floating setting (NPV beside the chosen one)")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-evaluate]")
 @click.option("--json", "as_json", is_flag=True, help="print the KPIs as JSON")
 @handle_errors
-def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no_dr, out, as_json):
+def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, park, compare, size, no_dr, calendars,
+             no_floating, out, as_json):
     """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid."""
     from vpp import api
     from vpp.evaluation.year import summary_text
@@ -337,7 +345,8 @@ def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-evaluate"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
     ev = api.evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
-                      out_dir=out_dir, progress=not as_json, log=log, size=size, dr=not no_dr)
+                      out_dir=out_dir, progress=not as_json, log=log, size=size, dr=not no_dr,
+                      representative_days=representative_days, floating_sensitivity=not no_floating, calendars=calendars)
     if as_json:  # this evaluation's own figures, as written to kpis.json
         from vpp.outputs import _clean
 
@@ -354,13 +363,15 @@ def evaluate(scenario, year, days, horizon, lookahead_h, park, compare, size, no
 @click.option("--samples", type=click.IntRange(1, 10000), default=1, show_default=True, help="Monte Carlo seeds per grid point")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786); 'sequential' runs in-process; default: local cluster")
 @click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True, help="workers of the local cluster")
-@click.option("--days", type=click.IntRange(1, 366), default=None, help="days per evaluation [default: the scenario's]")
-@click.option("--year", type=click.IntRange(1990, 2100), default=None, help="evaluate this calendar year")
+@click.option("--days", type=click.IntRange(1, 366), default=None, help="days per evaluation (at least a year) [default: the year]")
+@click.option("--year", type=click.IntRange(1990, 2100), default=None, help="evaluate this calendar year [default: the scenario start's]")
+@click.option("--representative-days", "representative_days", type=click.IntRange(2, 60), default=None,
+              help="K typical days with weights per evaluation instead of the whole year")
 @click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Parquet table [default: runs/<scenario>-sweep.parquet]")
 @click.option("--allow-failures", is_flag=True, help="exit 0 even when some points failed (they stay in the table with their error)")
 @handle_errors
-def sweep(scenario, params, samples, scheduler, workers, days, year, horizon, out, allow_failures):
+def sweep(scenario, params, samples, scheduler, workers, days, year, representative_days, horizon, out, allow_failures):
     """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table."""
     from scenarios import load
     from vpp.evaluation.sweep import sweep as run_sweep
@@ -370,7 +381,8 @@ def sweep(scenario, params, samples, scheduler, workers, days, year, horizon, ou
     check(scn, source=str(scenario))  # a scenario that fails every point is one error, before the sweep
     path = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-sweep.parquet"
     df = run_sweep(scn, list(params), path, samples=samples, scheduler=scheduler, n_workers=workers,
-                   eval_kwargs={"days": days, "year": year, "horizon": horizon}, progress=True,
+                   eval_kwargs={"days": days, "year": year, "horizon": horizon, "representative_days": representative_days},
+                   progress=True,
                    log=lambda msg: click.echo(f"· {msg}", err=True))
     cols = [c for c in ("point_id", "status", "npv_cny", "irr", "simple_payback_years", "savings_total_cny") if c in df]
     click.echo(df[cols].to_string(index=False))

@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from scenarios.base import Name, NonNeg, Pos, Strict
+from scenarios.dr_calendar_schema import DRCalendar
 
 #: energy price of verified response [CNY/MWh] by (kind, notice) — domain §2.4, ASSUMPTION L
 DEFAULT_PRICE_CNY_PER_MWH = {
@@ -108,6 +109,9 @@ class DRConfig(Strict):
 
     programmes: list[DRProgramme] = Field(min_length=1)
     events: list[DREvent] = Field(default_factory=list)
+    calendar: DRCalendar | None = Field(
+        None, description="seeded generator of a year of calls per season (vpp evaluate --calendars K), "
+        "scenarios/dr_calendar_schema.py")
     history_strategy: Literal["optimised", "baseline"] = Field(
         "optimised",
         description="dispatch of the simulated history days behind the settlement baseline: the park's normal "

@@ -115,7 +115,7 @@ def test_a_killed_sweep_resumes_without_losing_a_point(tmp_path):
     import pandas as pd
 
     table = tmp_path / "s.parquet"
-    cmd = [sys.executable, "-m", "cli", "sweep", "single_park", "--param", "bess.e_max_kwh=500:2500:500", "--days", "1",
+    cmd = [sys.executable, "-m", "cli", "sweep", "single_park", "--param", "bess.e_max_kwh=500:2500:500", "--representative-days", "2",
            "--scheduler", "sequential", "--out", str(table)]
     p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60

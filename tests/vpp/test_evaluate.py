@@ -71,8 +71,10 @@ def test_evaluate_savings_add_up_and_folder(tmp_path):
     assert k["baseline"]["export_mwh"] == 0.0
     assert k["co2_avoided_t"]["national_2022"] == pytest.approx(
         (k["net_import_mwh"]["baseline"] - k["net_import_mwh"]["project"]) * 0.5366)
-    for f in ("kpis.json", "dispatch_parks.parquet", "cash_flow.parquet", "monthly.parquet", "windows.parquet"):
+    for f in ("kpis.json", "dispatch_parks.parquet", "monthly.parquet", "windows.parquet"):
         assert (tmp_path / "ev" / f).exists()
+    # two days are not a year: no NPV, no cash flow
+    assert k["economics"] is None and not (tmp_path / "ev" / "cash_flow.parquet").exists()
     assert len(ev.project.windows) == 2
 
 

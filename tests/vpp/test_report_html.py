@@ -25,7 +25,8 @@ def test_report_of_one_day_run(tmp_path):
 
 
 def test_report_of_evaluation_has_cash_flow(tmp_path):
-    ev = evaluate(load("single_park"), days=1, out_dir=tmp_path / "ev")
+    ev = evaluate(load("single_park"), year=2025, representative_days=2, dr=False, floating_sensitivity=False,
+                  out_dir=tmp_path / "ev")
     text = write_report(tmp_path / "ev").read_text(encoding="utf-8")
     assert "Cash flow" in text and "Substation load" in text
     capex = ev.kpis["economics"]["capex_total_cny"]

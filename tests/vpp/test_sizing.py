@@ -86,27 +86,9 @@ def test_size_bounds_kilo_aliases_and_default_cap():
         parse_size("pv,wind")
 
 
-def test_evaluate_with_sizing_end_to_end(tmp_path):
-    scn = load("single_park")
-    raw = scn.model_dump(mode="json", exclude_none=True)
-    raw["economics"] = {"size_bounds": {"pv_max_kwp": 2000, "battery_e_max_kwh": 1500, "battery_p_max_kw": 800}}
-    ev = evaluate(from_dict(raw), days=1, size="pv,battery", out_dir=tmp_path / "ev")
-    t = ev.sizing.table.set_index("quantity")["size"]
-    assert (t <= pd_bounds(ev.sizing.table) + 1e-9).all()
-    # the evaluated project uses the chosen sizes, and the capex of the economics is theirs
-    # in July with a 33 CNY/kW·month demand charge both are worth building up to these (small) bounds
-    assert t["pv_mwp"] == pytest.approx(2.0, abs=1e-6) and t["battery_e_mwh"] == pytest.approx(1.5, abs=1e-6)
-    specs = {a.name: a for _, a in ev.scenario.assets()}
-    assert specs["rooftop_pv"].p_mwp == pytest.approx(t["pv_mwp"])
-    assert specs["bess"].e_max_mwh == pytest.approx(t["battery_e_mwh"])
-    assert specs["bess"].p_max_mw == pytest.approx(t["battery_p_mw"])
-    e = ev.kpis["economics"]
-    assert e["capex_total_cny"] == pytest.approx(t["pv_mwp"] * 3e6 + t["battery_e_mwh"] * 0.9e6)
-    cu = ec.annualised_cost_per_unit(ev.scenario.economics)
-    assert ev.kpis["sizing"]["annualised_capex_cny_per_year"] == pytest.approx(
-        t["pv_mwp"] * cu["pv_mwp"] + t["battery_e_mwh"] * cu["battery_e_mwh"])
-    assert (tmp_path / "ev" / "sizing.parquet").exists()
-
-
-def pd_bounds(table):
-    return table.set_index("quantity")["hi"]
+def test_sizing_on_less_than_a_year_is_refused():
+    # the capex of a year against one day's operation would be scaled by 365/1: refused, not annualised
+    with pytest.raises(VppError, match=r"--size needs a year: 1 day\(s\) are not annualised"):
+        evaluate(load("single_park"), days=1, size="pv,battery")
+    with pytest.raises(VppError, match="--size with --representative-days is not available"):
+        evaluate(load("single_park"), year=2025, representative_days=12, size="pv,battery")

@@ -10,11 +10,12 @@ Layout of ``<out>/``::
     costs_parks.parquet        project bill per park; baseline_costs_parks.parquet
     monthly.parquet            park × month: bill and peak of project and baseline
     daily.parquet              park × day: net energy cost, peak, import of project and baseline
-    cash_flow.parquet          year 0..N cash flow [CNY]
+    cash_flow.parquet          year 0..N cash flow [CNY] (a year or representative days only)
     windows.parquet            per rolling window: build/update/Pyomo/HiGHS/extract times [s]
     battery_boundaries.parquet battery energy [MWh] at each window boundary (rolling)
     sizing.parquet             --size: chosen size per asset and quantity (MWp/MWh/MW and kWp/kWh/kW), cost
     dr_events.parquet          DR events of the period: payment, penalty, cost change, net benefit per park
+    dr_calendars.parquet       --calendars K: per calendar seed, calls, payment, penalty, cost change, net benefit, NPV
 """
 
 from __future__ import annotations
@@ -40,13 +41,16 @@ def write_evaluation(ev, out_dir: Path) -> Path:
         monthly = pd.concat([ev.project.monthly.assign(run="project"), ev.baseline.monthly.assign(run="baseline")], ignore_index=True)
         _table(monthly, tmp, "monthly", False)
         _table(ev.daily, tmp, "daily", False)
-        _table(ev.cash_flow, tmp, "cash_flow", False)
+        if len(ev.cash_flow):  # a period shorter than a year has no cash flow (no NPV)
+            _table(ev.cash_flow, tmp, "cash_flow", False)
         if ev.project.windows is not None:
             _table(ev.project.windows, tmp, "windows", False)
         if getattr(ev, "sizing", None) is not None:
             _table(ev.sizing.table, tmp, "sizing", False)
         if getattr(ev, "dr", None) and ev.dr["events"]:
             _table(pd.DataFrame(ev.dr["events"]), tmp, "dr_events", False)
+        if ev.kpis.get("dr_calendars"):
+            _table(pd.DataFrame(ev.kpis["dr_calendars"]["calendars"]), tmp, "dr_calendars", False)
         if ev.project.e_boundary_mwh is not None and len(ev.project.e_boundary_mwh):
             _table(ev.project.e_boundary_mwh, tmp, "battery_boundaries", False)
     return out_dir

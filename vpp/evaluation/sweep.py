@@ -120,6 +120,24 @@ def run_key(scn: Scenario, eval_kwargs: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
+def period_kwargs(scn: Scenario, kw: dict[str, Any]) -> dict[str, Any]:
+    """The evaluation options of every point: a year (``year``, default the scenario start's; or ``days`` >= 365)
+    or representative days; a shorter ``days`` is refused (a sweep compares NPVs, which need a year).
+    The floating sensitivity (a second evaluation per point) is off."""
+    kw = {k: v for k, v in kw.items() if v is not None or k in ("days",)}
+    if not kw.get("representative_days"):
+        kw.pop("representative_days", None)
+        if kw.get("days") is not None and kw["days"] < 365:
+            raise VppError(f"sweep: --days {kw['days']} is shorter than a year and a sweep compares NPVs; "
+                           "use the whole year (default), --year YYYY or --representative-days K")
+        if kw.get("days") is None and kw.get("year") is None:
+            kw["year"] = scn.horizon.start.year
+    elif kw.get("days") is not None:
+        raise VppError("sweep: --representative-days stands for the whole year: leave out --days")
+    kw.setdefault("floating_sensitivity", False)
+    return kw
+
+
 def evaluate_point(scn_json: dict[str, Any], point: dict[str, Any], eval_kwargs: dict[str, Any]) -> dict[str, Any]:
     """One sweep point -> one table row (never raises: failures become ``status='error'``)."""
     from scenarios.schema import Scenario as S
@@ -180,7 +198,7 @@ def sweep(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, Any]] = {}
-    kw = {"days": None, "horizon": "rolling", **(eval_kwargs or {})}
+    kw = period_kwargs(scn, {"days": None, "horizon": "rolling", **(eval_kwargs or {})})
     scn_json = scn.model_dump(mode="python")
     key = run_key(scn, kw)
     if out.exists():

@@ -58,6 +58,7 @@ class Schedule:
     windows: pd.DataFrame | None = None
     e_boundary_mwh: pd.DataFrame | None = None
     solve_s: float = 0.0
+    ev_unmet_mwh: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,7 +127,7 @@ def _rolling(scn: Scenario, lookahead_h: float, baseline: bool, progress: Callab
     rr = run_rolling(full, scn.horizon.days, la_steps, baseline=baseline, time_limit_s=scn.solver.time_limit_s, progress=progress)
     solve_s = time.perf_counter() - t0
     costs, monthly = cost_table(scn, rr.parks, rr.assets, full.dt_h, _demand(scn), rr.ev_unmet_mwh)
-    return Schedule(rr.parks, rr.assets, costs, monthly, rr.windows, rr.e_boundary_mwh, solve_s)
+    return Schedule(rr.parks, rr.assets, costs, monthly, rr.windows, rr.e_boundary_mwh, solve_s, dict(rr.ev_unmet_mwh))
 
 
 PARALLEL_MIN_DAYS = 28  # from this many days the baseline runs in a second process beside the project
@@ -155,7 +156,37 @@ def _perfect(scn: Scenario, full_data=None) -> Schedule:
     costs, monthly = cost_table(scn, res.parks.drop(columns=[c for c in res.parks if c.startswith("p_inject_")]), assets,
                                 data.dt_h, _demand(scn), ev)
     windows = pd.DataFrame([{"window": 0, "build_s": t1 - t0, "update_s": 0.0, "solve_wall_s": info.solve_s}])
-    return Schedule(res.parks, assets, costs, monthly, windows, None, time.perf_counter() - t0)
+    return Schedule(res.parks, assets, costs, monthly, windows, None, time.perf_counter() - t0, ev)
+
+
+def _representative(scn: Scenario, rep, horizon: str, lookahead_h: float, baseline: bool,
+                    tick: Callable[[int], None] | None) -> Schedule:
+    """A year of committed flows from the typical days (:mod:`vpp.evaluation.repdays`): each typical day is
+    solved alone (rolling: one window of 1 day + look-ahead; the baseline by its rule), its rows are copied
+    onto every day it stands for, and the year is billed with the real billing months (``cost_table``); the
+    EV unmet energy is ``sum_k w_k · unmet_k``."""
+    from vpp.evaluation.repdays import expand
+
+    runs = []
+    for d in rep.dates:
+        day = scn.model_copy(update={"horizon": scn.horizon.model_copy(update={"start": d, "days": 1})})
+        if baseline:
+            runs.append(_rolling(baseline_scenario(day), 0.0, True, None))
+        else:
+            runs.append(_rolling(day, lookahead_h, False, None) if horizon == "rolling" else _perfect(day))
+        if tick is not None:
+            tick(1)
+    parks = expand(rep, [r.parks for r in runs])
+    assets = expand(rep, [r.assets for r in runs])
+    unmet: dict[str, float] = {}
+    for r, w in zip(runs, rep.weights):
+        for a, e in r.ev_unmet_mwh.items():
+            unmet[a] = unmet.get(a, 0.0) + float(w) * e
+    dt_h = scn.horizon.resolution_min / 60.0
+    costs, monthly = cost_table(scn, parks, assets, dt_h, _demand(scn), unmet)
+    windows = pd.concat([r.windows.assign(representative_day=str(d), weight_days=float(w))
+                         for r, d, w in zip(runs, rep.dates, rep.weights) if r.windows is not None], ignore_index=True)
+    return Schedule(parks, assets, costs, monthly, windows, None, float(sum(r.solve_s for r in runs)), unmet)
 
 
 def _kind_sum(assets: pd.DataFrame, kind: str, col: str) -> float:
@@ -248,12 +279,25 @@ def evaluate(
     log: Callable[[str], None] | None = None,
     size: str | tuple[str, ...] | None = None,
     dr: bool = True,
+    representative_days: int | None = None,
+    floating_sensitivity: bool = True,
+    calendars: int | None = None,
+    _rep=None,
 ) -> Evaluation:
     """Evaluate project vs baseline over a year (or ``days``) and write the run folder (optional).
 
     ``compare=True`` also solves the other horizon mode and reports the gap
     ``(cost_rolling − cost_perfect) / |cost_perfect|``. ``size`` (``'pv,battery'``) sizes those assets
     first (:mod:`vpp.evaluation.sizing`); ``dr=False`` skips the DR events (:mod:`vpp.evaluation.dr_revenue`).
+
+    Only a year is turned into economics (NPV, IRR, paybacks): the whole year (``year``, or ``days`` >= 365)
+    or ``representative_days = K`` typical days of the year with weights (:mod:`vpp.evaluation.repdays`; the
+    year of ``year`` or of the scenario start). A shorter period reports its own bills and savings and no
+    NPV (``kpis['economics'] = None``, the reason in ``kpis['annualisation']['note']``); ``size`` on such a
+    period is refused. ``floating_sensitivity`` re-evaluates a year with the tariff's other ``floating``
+    setting and reports that NPV beside the chosen one (``kpis['floating_sensitivity']``). ``calendars = K``
+    draws K seeded years of DR calls from ``dr.calendar`` (:mod:`vpp.evaluation.dr_calendar`; they replace the
+    listed events), books the mean net benefit as ``dr_revenue`` and reports NPV P10/P50/P90 over them.
     """
     if horizon not in HORIZONS:
         raise VppError(f"unknown horizon '{horizon}' (choose from {', '.join(HORIZONS)})")
@@ -266,7 +310,26 @@ def evaluate(
         if park not in names:
             raise VppError(f"--park '{park}' is not in the scenario (parks: {', '.join(names)})")
         scn = scn.model_copy(update={"parks": [p for p in scn.parks if p.name == park]})
-    scn = year_scenario(scn, year, days)
+    if representative_days is not None:
+        if days is not None:
+            raise VppError("--representative-days stands for the whole year: leave out --days")
+        scn = year_scenario(scn, year if year is not None else scn.horizon.start.year, None)
+    else:
+        scn = year_scenario(scn, year, days)
+    annualise = representative_days is not None or scn.horizon.days >= 365
+    if calendars is not None:
+        if calendars < 1:
+            raise VppError(f"--calendars {calendars} must be at least 1")
+        if not annualise:
+            raise VppError(refused_note(scn.horizon.days, "--calendars"))
+        if not dr or scn.dr is None or scn.dr.calendar is None:
+            raise VppError("--calendars needs the scenario's dr.calendar section (seed, district_mw, seasons) and DR on "
+                           "(not --no-dr)")
+    if size and not annualise:
+        raise VppError(refused_note(scn.horizon.days, "--size"))
+    if size and representative_days is not None:
+        raise VppError("--size with --representative-days is not available: the sizing LP runs over the whole "
+                       "year (--year YYYY --size ..., one LP, about 2 min per park-year)")
     sizing = None
     if size:
         kinds = parse_size(size) if isinstance(size, str) else tuple(size)
@@ -280,37 +343,49 @@ def evaluate(
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=n_days * (2 if horizon == "rolling" else 1) + (n_days if compare and horizon == "perfect" else 0), unit="day", desc="evaluate")
+        n_run = representative_days if representative_days is not None else n_days
+        bar = tqdm(total=n_run * (2 + (1 if compare else 0)), unit="day", desc="evaluate")
     tick = bar.update if bar is not None else None
     say(f"'{scn.name}': {n_days} day(s) from {scn.horizon.start}, horizon {horizon}"
         + (f", look-ahead {lookahead_h:g} h" if horizon == "rolling" else ""))
     timings: dict[str, float] = {}
     # the baseline is independent of the project: on long periods it runs in a second process
     pool = None
-    if n_days >= PARALLEL_MIN_DAYS and (os.cpu_count() or 1) > 1:
+    rep = None
+    if representative_days is not None:
+        from vpp.evaluation.repdays import choose
+
+        full, prep = extended_data(scn, 0.0)  # the year's inputs: days to cluster, ratings
+        rep = _rep if _rep is not None else choose(full, scn.horizon.start, n_days, representative_days)
+        say(f"{rep.k} representative day(s) of {n_days} (weights sum {rep.weights.sum():g} days)")
+    elif n_days >= PARALLEL_MIN_DAYS and (os.cpu_count() or 1) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=1)
         base_future = pool.submit(_timed_baseline, base_scn)
     try:
         t0 = time.perf_counter()
-        full, prep = extended_data(scn, lookahead_h)
-        if horizon == "rolling":
-            proj = _rolling(scn, lookahead_h, False, tick, full)
+        if rep is not None:
+            proj = _representative(scn, rep, horizon, lookahead_h, False, tick)
+            timings["project_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            base = _representative(scn, rep, horizon, lookahead_h, True, tick)
+            timings["baseline_s"] = time.perf_counter() - t0
         else:
-            proj = _perfect(scn, full)
-        timings["project_s"] = time.perf_counter() - t0
-        if pool is not None:
-            base, timings["baseline_s"] = base_future.result()
-            if tick is not None:
-                tick(n_days)
-        else:
-            base, timings["baseline_s"] = _timed_baseline(base_scn, tick)
+            full, prep = extended_data(scn, lookahead_h)
+            proj = _rolling(scn, lookahead_h, False, tick, full) if horizon == "rolling" else _perfect(scn, full)
+            timings["project_s"] = time.perf_counter() - t0
+            if pool is not None:
+                base, timings["baseline_s"] = base_future.result()
+                if tick is not None:
+                    tick(n_days)
+            else:
+                base, timings["baseline_s"] = _timed_baseline(base_scn, tick)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     dr_res = None
-    if dr and scn.dr is not None:
+    if dr and scn.dr is not None and calendars is None:  # with calendars their events replace the listed ones
         from vpp.evaluation.dr_revenue import dr_revenue
 
         t0 = time.perf_counter()
@@ -319,7 +394,10 @@ def evaluate(
     other = None
     if compare:
         t0 = time.perf_counter()
-        other = _perfect(scn, full) if horizon == "rolling" else _rolling(scn, lookahead_h, False, tick, full)
+        if rep is not None:
+            other = _representative(scn, rep, "perfect" if horizon == "rolling" else "rolling", lookahead_h, False, tick)
+        else:
+            other = _perfect(scn, full) if horizon == "rolling" else _rolling(scn, lookahead_h, False, tick, full)
         timings["compare_s"] = time.perf_counter() - t0
     if bar is not None:
         bar.close()
@@ -332,27 +410,40 @@ def evaluate(
     if dr_res is not None:
         split["dr_revenue"] = dr_res["net_benefit_cny"]
     sizes = project_sizes(scn)
-    # scale to a year when fewer days were simulated (economics are per year): energy-type parts by
-    # 365 / days, the demand charge (monthly) by 12 / months touched
-    scale = 365.0 / n_days if n_days < 365 else 1.0
-    n_months = len(set(index.strftime("%Y-%m")))
-    scale_m = 12.0 / n_months if n_days < 365 else 1.0
+    # economics only for a year (whole, or typical days expanded to the year): never ×365/days
     pv_mwh = _kind_sum(proj.assets, "pv", "p_inject_mw") * dt_h
     dis_mwh = _kind_sum(proj.assets, "battery", "p_discharge_mw") * dt_h
-    # DR revenue is per listed event, not a daily rate: not annualised
-    annual = {k: v * (scale_m if k == "demand_charge" else 1.0 if k == "dr_revenue" else scale) for k, v in split.items()}
-    econ_k, cf = ec.summary(scn.economics, sizes, annual, pv_mwh * scale, dis_mwh * scale)
+    cal = None
+    if calendars is not None:
+        from vpp.evaluation.dr_calendar import calendar_economics
+        from vpp.evaluation.dr_revenue import dr_revenue
+
+        t0 = time.perf_counter()
+        cal = calendar_economics(scn, split, sizes, pv_mwh, dis_mwh, calendars, lambda s: dr_revenue(s), log=say)
+        split["dr_revenue"] = cal["net_benefit_mean_cny"]  # the expected year of calls in the cash flow
+        timings["dr_calendars_s"] = time.perf_counter() - t0
+    if annualise:
+        econ_k, cf = ec.summary(scn.economics, sizes, dict(split), pv_mwh, dis_mwh)
+        method = "representative_days" if rep is not None else "full_year"
+        note = (f"{rep.k} representative days weighted to the {n_days} days of the year" if rep is not None
+                else f"the whole period of {n_days} days")
+    else:
+        econ_k, cf = None, pd.DataFrame()
+        method, note = "none", refused_note(n_days, "the NPV")
     net_imp = {n: float(s.parks["p_net_import_mw"].sum() * dt_h) for n, s in (("project", proj), ("baseline", base))}
     avoided = net_imp["baseline"] - net_imp["project"]
     kpis: dict[str, Any] = {
         "scenario": scn.name, "start": str(scn.horizon.start), "days": n_days, "horizon": horizon,
-        "lookahead_h": lookahead_h if horizon == "rolling" else None, "annualisation_factor": scale,
+        "lookahead_h": lookahead_h if horizon == "rolling" else None,
+        "annualisation": {"method": method, "note": note},
+        "representative_days": rep.as_dict() if rep is not None else None,
         "project": {**_totals(proj), "capacity_charge_cny": cap_charge},
         "baseline": {**_totals(base), "capacity_charge_cny": cap_charge},
         "savings_cny": split, "savings_total_cny": float(sum(split.values())),
         "dr_revenue_note": ("net benefit of the DR events in the period (vpp.evaluation.dr_revenue), not annualised"
                             if dr_res is not None else "no DR section (or dr=False): dr_revenue = 0"),
         "dr": dr_res,
+        "dr_calendars": cal,
         "sizing": sizing.as_dict() if sizing is not None else None,
         "pv_used_mwh": pv_mwh, "battery_discharged_mwh": dis_mwh,
         "battery_cycles": dis_mwh / sizes.battery_e_mwh if sizes.battery_e_mwh > 0 else None,
@@ -373,6 +464,21 @@ def evaluate(
             kpis.setdefault("windows", {})[name] = {
                 "n": int(len(w)), **{f"{c}_total": float(w[c].sum()) for c in w.columns if c.endswith("_s")},
             }
+    if annualise and floating_sensitivity:
+        other_f = "energy_only" if scn.tariff.floating == "whole" else "whole"
+        say(f"floating sensitivity: evaluating the year again with tariff.floating = {other_f}")
+        t0 = time.perf_counter()
+        alt = evaluate(scn.model_copy(update={"tariff": scn.tariff.model_copy(update={"floating": other_f})}),
+                       horizon=horizon, lookahead_h=lookahead_h, dr=dr, representative_days=representative_days,
+                       floating_sensitivity=False, calendars=calendars, _rep=rep)
+        timings["floating_sensitivity_s"] = time.perf_counter() - t0
+        ea = alt.kpis["economics"]
+        kpis["floating_sensitivity"] = {
+            "chosen": scn.tariff.floating, "npv_cny": econ_k["npv_cny"],
+            "annual_savings_total_cny": econ_k["annual_savings_total_cny"],
+            "other": other_f, "other_npv_cny": ea["npv_cny"], "other_annual_savings_total_cny": ea["annual_savings_total_cny"],
+            "note": "the same project and period evaluated again (dispatch, baseline, DR) with the other tariff.floating setting",
+        }
     timings["total_s"] = time.perf_counter() - t_start
     kpis["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     ev = Evaluation(scn, horizon, proj, base, kpis, cf, daily_table(proj, base, dt_h), other, timings, sizing, dr_res)
@@ -381,6 +487,13 @@ def evaluate(
 
         write_evaluation(ev, Path(out_dir))
     return ev
+
+
+def refused_note(n_days: int, what: str) -> str:
+    """Why a period shorter than a year gets no NPV (printed and written to ``kpis.json``)."""
+    return (f"{what} needs a year: {n_days} day(s) are not annualised (no ×365/{n_days}); "
+            "use --year YYYY for the whole year or --representative-days K (typical days with weights)"
+            + ("; the figures shown are the period's own" if what == "the NPV" else ""))
 
 
 def _totals(s: Schedule) -> dict[str, float]:
@@ -401,10 +514,24 @@ def summary_text(k: dict[str, Any]) -> str:
         + (f" (look-ahead {k['lookahead_h']:g} h)" if k.get("lookahead_h") is not None else ""),
         f"  bill project / baseline [CNY]   {f(k['project']['total_cost_cny'])} / {f(k['baseline']['total_cost_cny'])}",
         "  savings [CNY]                   " + ", ".join(f"{p} {f(v)}" for p, v in k["savings_cny"].items()),
-        f"  capex [CNY]                     {f(e['capex_total_cny'])}",
-        f"  NPV [CNY] / IRR / payback [yr]  {f(e['npv_cny'])} / {f(e['irr'], '{:.1%}')} / {f(e['simple_payback_years'], '{:.1f}')}"
-        f" (discounted {f(e['discounted_payback_years'], '{:.1f}')})",
-        f"  LCOE PV / LCOS [CNY/MWh]        {f(e['lcoe_pv_cny_per_mwh'])} / {f(e['lcos_cny_per_mwh'])}",
+    ]
+    if e is None:
+        lines.append(f"  no NPV: {k['annualisation']['note']}")
+    else:
+        lines += [
+            f"  capex [CNY]                     {f(e['capex_total_cny'])}",
+            f"  NPV [CNY] / IRR / payback [yr]  {f(e['npv_cny'])} / {f(e['irr'], '{:.1%}')} / {f(e['simple_payback_years'], '{:.1f}')}"
+            f" (discounted {f(e['discounted_payback_years'], '{:.1f}')})",
+            f"  LCOE PV / LCOS [CNY/MWh]        {f(e['lcoe_pv_cny_per_mwh'])} / {f(e['lcos_cny_per_mwh'])}",
+        ]
+    if k.get("floating_sensitivity"):
+        fs = k["floating_sensitivity"]
+        lines.append(f"  NPV with tariff.floating {fs['chosen']} / {fs['other']} [CNY]  {f(fs['npv_cny'])} / {f(fs['other_npv_cny'])}")
+    if k.get("representative_days"):
+        r = k["representative_days"]
+        lines.append(f"  year from {r['k']} representative days (weights sum {r['weights_sum_days']:g} days): "
+                     + ", ".join(f"{d['date']}×{d['weight_days']:g}" for d in r["days"]))
+    lines += [
         "  CO2 avoided [t]                 " + ", ".join(f"{n} {v:,.1f}" for n, v in k["co2_avoided_t"].items()),
         f"  substation peak project / baseline [MW]  {k['grid']['project']['substation_peak_mw']:.3f} / "
         f"{k['grid']['baseline']['substation_peak_mw']:.3f}",
@@ -414,6 +541,10 @@ def summary_text(k: dict[str, Any]) -> str:
         lines.append(f"  DR events {d['n_events']}: payment {f(d['payment_cny'])} + capacity {f(d['capacity_payment_cny'])}"
                      f" − penalty {f(d['penalty_cny'])} − extra dispatch cost {f(d['delta_cost_cny'])}"
                      f" = net {f(d['net_benefit_cny'])} CNY")
+    if k.get("dr_calendars"):
+        c = k["dr_calendars"]
+        lines.append(f"  DR calendars {c['k']}: NPV P10 / P50 / P90 {f(c['npv_p10_cny'])} / {f(c['npv_p50_cny'])} / "
+                     f"{f(c['npv_p90_cny'])} CNY; mean DR net benefit {f(c['net_benefit_mean_cny'])} CNY/yr (booked)")
     if k.get("sizing"):
         sz = k["sizing"]
         unit = {"pv_mwp": "kWp", "battery_e_mwh": "kWh", "battery_p_mw": "kW"}
@@ -426,6 +557,4 @@ def summary_text(k: dict[str, Any]) -> str:
     if "rolling_vs_perfect" in k:
         g = k["rolling_vs_perfect"]
         lines.append(f"  rolling vs perfect [CNY]        {f(g['rolling_cost_cny'])} vs {f(g['perfect_cost_cny'])} (gap {g['gap']:+.2%})")
-    if k["days"] < 365:
-        lines.append(f"  (economics use savings annualised ×{k['annualisation_factor']:.2f} from {k['days']} day(s))")
     return "\n".join(lines)
