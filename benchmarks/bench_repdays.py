@@ -6,7 +6,7 @@ NPV [CNY], their relative error against the full year, the number of LP solves (
 project and the baseline) and the wall time with HiGHS' own time beside it. DR events and the floating
 sensitivity are left out (the same for both).
 
-    python benchmarks/bench_repdays.py [--scenario single_park] [--year 2025] [--k 12 24]
+    python benchmarks/bench_repdays.py [--scenario single_park] [--year 2025] [--k 12 20 24]
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenario", default="single_park")
     ap.add_argument("--year", type=int, default=2025)
-    ap.add_argument("--k", type=int, nargs="+", default=[12, 24])
+    ap.add_argument("--k", type=int, nargs="+", default=[12, 20, 24])
     a = ap.parse_args()
     scn = load(a.scenario)
     t0 = time.perf_counter()

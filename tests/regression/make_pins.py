@@ -241,7 +241,7 @@ EVALUATE_KEYS = ("total_cost_cny", "energy_cost_cny", "export_revenue_cny", "dem
 
 def compute_evaluate() -> dict:
     """``vpp evaluate single_park --year 2025 --days 14`` (rolling): bills, savings split; the NPV of
-    ``--year 2025 --representative-days 12`` (14 days are not annualised)."""
+    ``--year 2025 --representative-days 24`` (14 days are not annualised)."""
     from scenarios import load
     from vpp.evaluation.year import evaluate
 
@@ -259,7 +259,7 @@ def compute_evaluate() -> dict:
         out[run_name] = fig
     out["savings_cny"] = {key: num(v) for key, v in k["savings_cny"].items()}
     out["savings_total_cny"] = num(k["savings_total_cny"])
-    e = evaluate(load("single_park"), year=2025, representative_days=12, floating_sensitivity=False).kpis["economics"]
+    e = evaluate(load("single_park"), year=2025, representative_days=24, floating_sensitivity=False).kpis["economics"]
     out["economics"] = {key: num(e[key]) for key in (
         "annual_savings_total_cny", "npv_cny", "irr", "simple_payback_years", "discounted_payback_years",
         "lcoe_pv_cny_per_mwh", "lcos_cny_per_mwh")}

@@ -65,6 +65,18 @@ def test_representative_day_weights_sum_to_the_year_and_keep_its_energy():
     assert rep_mwh == pytest.approx(year_mwh, rel=0.02)
     with pytest.raises(VppError, match="choose 2 to 60"):
         choose(full, scn.horizon.start, 365, 1)
+    # 24 days: each month's peak day stands for itself (weight 1), 12 medoids share the other 353 days
+    r24 = choose(full, scn.horizon.start, 365, 24)
+    assert r24.k == 24 and r24.weights.sum() == 365.0 and len(r24.extreme) == 12
+    day_peak = f["net_load_mw"].to_numpy().reshape(365, 96).max(axis=1)
+    months = np.array([(dt.date(2025, 1, 1) + dt.timedelta(days=i)).month for i in range(365)])
+    for m in range(1, 13):
+        peak = dt.date(2025, 1, 1) + dt.timedelta(days=int(np.flatnonzero(months == m)[np.argmax(day_peak[months == m])]))
+        i = r24.dates.index(peak)
+        assert i in r24.extreme and r24.weights[i] == 1.0
+    assert r24.weights[[i for i in range(24) if i not in r24.extreme]].sum() == 353.0
+    idx24 = [(d - dt.date(2025, 1, 1)).days for d in r24.dates]
+    assert float((r24.weights * load_day[idx24]).sum()) == pytest.approx(year_mwh, rel=0.02)
 
 
 def test_expanded_year_bills_energy_by_weight_and_demand_by_month():

@@ -10,10 +10,10 @@ day is one vector of the daily profiles that drive the bill:
 * ``net_load_mw``: the district's load inputs minus its PV availability [MW].
 
 Constant columns are left out. The days are grouped as tsam does it (typical periods: columns scaled to
-[0, 1], hierarchical clustering, medoid representation; :func:`choose`) into ``K − 1`` clusters with
-SciPy's Ward clustering, and the day holding the year's highest ``net_load_mw`` step is kept as a typical
-day of its own (tsam's ``new_cluster`` extreme handling), so the annual peak that sets a demand charge is a
-simulated day. (tsam itself is not used: tsam 3.x and 4.1 pin ``highspy<=1.15.1``, and the regression pins of
+[0, 1], hierarchical clustering, medoid representation, extreme periods kept; :func:`choose`) with SciPy's
+Ward clustering; with ``K ≥ 14`` each month's peak day (highest ``net_load_mw`` step) is a typical day of
+weight 1 and ``K − 12`` clusters share the other days, so each month's demand-charge peak is a simulated
+day; with fewer days only the year's peak day is kept. (tsam itself is not used: tsam 3.x and 4.1 pin ``highspy<=1.15.1``, and the regression pins of
 ``vpp run`` move on that HiGHS, so it cannot join the tested dependency set.) Every typical day is a real calendar day (the medoid), so it is simulated exactly as inside
 the year (profiles are keyed by date). Its **weight** ``w_k`` is the number of days of the year it stands
 for; ``sum_k w_k`` = the days of the year. Hierarchical clustering is deterministic: the same year and
@@ -47,7 +47,7 @@ class RepresentativeDays:
 
     ``dates[k]``: the calendar day simulated for typical day ``k``; ``weights[k]``: days of the year it
     stands for (sum = ``n_days``); ``assignment[i]``: the typical day of day ``i`` of the year;
-    ``extreme``: index (in a list) of the typical day that is the year's peak net-load day; ``clustering_s``: clustering time [s].
+    ``extreme``: indices of the typical days that are peak net-load days (each month's, or the year's); ``clustering_s``: clustering time [s].
     """
 
     start: dt.date
@@ -68,7 +68,8 @@ class RepresentativeDays:
                 "days": [{"date": str(d), "weight_days": float(w), "peak_day": i in self.extreme}
                          for i, (d, w) in enumerate(zip(self.dates, self.weights))],
                 "weights_sum_days": float(self.weights.sum()), "features": self.features,
-                "clustering_s": self.clustering_s, "method": "Ward clustering of scaled daily profiles (medoid days) + the peak net-load day"}
+                "clustering_s": self.clustering_s, "method": ("Ward clustering of scaled daily profiles (medoid days) + each month's peak net-load day (weight 1)"
+                           if len(self.extreme) > 1 else "Ward clustering of scaled daily profiles (medoid days) + the year's peak day")}
 
 
 def day_features(full: ModelData, n_days: int) -> pd.DataFrame:
@@ -101,12 +102,17 @@ def choose(full: ModelData, start: dt.date, n_days: int, k: int) -> Representati
     """``k`` representative days of the ``n_days`` from ``start`` (module docstring).
 
     Each column is scaled to [0, 1] over the period (tsam's normalisation); a day is the vector of its
-    scaled steps of every column. Ward agglomerative clustering (:func:`scipy.cluster.hierarchy.linkage`)
-    cuts the days into ``k − 1`` clusters; each cluster's typical day is its medoid (the member nearest to
-    the cluster mean). The day of the highest ``net_load_mw`` step is then added as typical day ``k``
-    (tsam's ``new_cluster`` extreme handling; ``k − 1`` days if it already is a medoid) and every day is
-    assigned to its nearest typical day (squared distance of the scaled vectors); a typical day left
-    without days is dropped. Weight = days assigned.
+    scaled steps of every column; a day's peak is its highest ``net_load_mw`` step. Extreme days (tsam's
+    extreme-period handling):
+
+    * ``k ≥ months + 2`` (e.g. 24 for a year): every month's peak day is a typical day standing for itself
+      only (weight 1), so each month's demand charge sees its real peak day; Ward agglomerative clustering
+      (:func:`scipy.cluster.hierarchy.linkage`) cuts the other days into ``k − months`` clusters;
+    * fewer: the year's peak day is one typical day and the ``k − 1`` clusters cut all days.
+
+    Each cluster's typical day is its medoid (the member nearest to the cluster mean); every other day is
+    assigned to its nearest typical day (squared distance of the scaled vectors; with monthly peak days,
+    to its nearest medoid). A typical day left without days is dropped. Weight = days assigned.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
 
@@ -120,25 +126,39 @@ def choose(full: ModelData, start: dt.date, n_days: int, k: int) -> Representati
     lo, span = x.min(axis=0), np.ptp(x, axis=0)
     x = (x - lo) / np.where(span > 0, span, 1.0)
     days = x.reshape(n_days, -1)  # day i = its scaled steps of every column
-    peak_day = int(np.argmax(df["net_load_mw"].to_numpy())) // (len(df) // n_days)
-    labels = fcluster(linkage(days, method="ward"), k - 1, criterion="maxclust")
-    centers = {peak_day}
+    day_peak = df["net_load_mw"].to_numpy().reshape(n_days, -1).max(axis=1)
+    months = pd.DatetimeIndex([start + dt.timedelta(days=i) for i in range(n_days)]).strftime("%Y-%m").to_numpy()
+    labels_m = list(dict.fromkeys(months))
+    monthly = k >= len(labels_m) + 2
+    if monthly:  # every month's peak day stands for itself only; k - months clusters share the other days
+        peaks = sorted(int(np.flatnonzero(months == m)[np.argmax(day_peak[months == m])]) for m in labels_m)
+        rest = np.setdiff1d(np.arange(n_days), peaks)
+    else:  # the year's peak day is one more typical day, standing for the days nearest to it
+        peaks = [int(np.argmax(day_peak))]
+        rest = np.arange(n_days)
+    labels = fcluster(linkage(days[rest], method="ward"), k - len(peaks), criterion="maxclust")
+    meds = []
     for c in np.unique(labels):
-        members = np.flatnonzero(labels == c)
+        members = rest[labels == c]
         d = ((days[members] - days[members].mean(axis=0)) ** 2).sum(axis=1)
-        centers.add(int(members[np.argmin(d)]))
-    cl = sorted(centers)
-    dist = ((days[:, None, :] - days[cl][None, :, :]) ** 2).sum(axis=2)
-    assign = np.argmin(dist, axis=1)
-    assign[cl] = np.arange(len(cl))  # a typical day stands for itself
+        meds.append(int(members[np.argmin(d)]))
+    cl = sorted(set(meds) | set(peaks))
+    targets = sorted(set(meds)) if monthly else cl
+    pos = {c: i for i, c in enumerate(cl)}
+    dist = ((days[rest][:, None, :] - days[targets][None, :, :]) ** 2).sum(axis=2)
+    assign = np.empty(n_days, dtype=int)
+    assign[rest] = [pos[targets[j]] for j in np.argmin(dist, axis=1)]
+    for c in cl:
+        assign[c] = pos[c]  # a typical day stands for itself
     used = np.unique(assign)
     remap = {int(old): new for new, old in enumerate(used)}
     assign = np.array([remap[int(a)] for a in assign])
     cl = [cl[int(i)] for i in used]
+    extreme = [cl.index(p) for p in peaks]
     secs = time.perf_counter() - t0
     dates = [start + dt.timedelta(days=c) for c in cl]
     weights = np.bincount(assign, minlength=len(cl)).astype(float)
-    return RepresentativeDays(start, n_days, dates, weights, assign, [cl.index(peak_day)], list(df.columns), secs)
+    return RepresentativeDays(start, n_days, dates, weights, assign, extreme, list(df.columns), secs)
 
 
 def expand(rep: RepresentativeDays, day_frames: list[pd.DataFrame]) -> pd.DataFrame:
