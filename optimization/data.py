@@ -9,6 +9,9 @@ import pandas as pd
 
 from optimization.registry import AssetInput
 
+#: basis statement of a park without a declared or simulated month so far
+NO_EARLIER_DAYS = "the horizon's own peak; no earlier days of the month"
+
 
 @dataclass
 class ParkInput:
@@ -16,6 +19,12 @@ class ParkInput:
 
     ``p_import_max_mw`` / ``p_export_max_mw``: limits of the connection [MW] (None = unlimited);
     ``no_reverse_flow`` forces export to zero (防逆流).
+
+    Bill (docs/billing.md): ``demand_basis`` ``max_demand`` | ``contract_demand`` | ``capacity`` | ``none``
+    (only the first two enter the LP's demand charge); ``contract_demand_mw`` (合同最大需量);
+    ``peak_so_far_mw`` {billing month: maximum demand reached before the horizon [MW]} (months not
+    listed: 0, nothing earlier); ``peak_so_far_from`` says where it comes from (stated in every output);
+    ``power_factor_standard`` (None: no 力调电费) and ``q_compensation_mvar``.
     """
 
     name: str
@@ -23,6 +32,16 @@ class ParkInput:
     p_import_max_mw: float | None = None
     p_export_max_mw: float | None = None
     no_reverse_flow: bool = False
+    demand_basis: str = "max_demand"
+    contract_demand_mw: float | None = None
+    peak_so_far_mw: dict[str, float] = field(default_factory=dict)
+    peak_so_far_from: str = NO_EARLIER_DAYS
+    power_factor_standard: float | None = None
+    q_compensation_mvar: float = 0.0
+
+    def earlier_days(self, month: str) -> bool:
+        """Whether the billing month ``month`` started before the horizon (a peak so far is known)."""
+        return month in self.peak_so_far_mw
 
 
 @dataclass

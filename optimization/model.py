@@ -4,7 +4,8 @@ Variables per park ``p`` and step ``t`` (all MW, non-negative):
 
 * ``p_import_mw[p,t]``, ``p_export_mw[p,t]``: power drawn from / fed into the grid at the park's
   connection point;
-* ``p_peak_mw[p,m]``: the billing peak of month ``m`` (two-part tariff with demand charge).
+* ``p_peak_mw[p,m]``: the billed maximum demand (需量) of month ``m`` [MW];
+* ``p_excess_mw[p,m]``: the part of it above 105 % of the contract demand (basis ``contract_demand``).
 
 Constraints:
 
@@ -13,16 +14,26 @@ Constraints:
 * connection: ``p_import_mw <= p_import_max_mw``, ``p_export_mw <= p_export_max_mw`` (0 with 防逆流);
 * own generation only: ``p_export_mw[p,t] <= sum_a exportable[a,t]`` (PV output; a battery charged
   from the grid cannot sell that energy back at the PV export price);
-* peak: ``p_peak_mw[p,m] >= p_import_mw[p,t]`` for every ``t`` in month ``m``.
+* peak (maximum demand = the highest 15-min mean import; :func:`demand_blocks`): for every demand
+  block ``j`` (steps ``S_j``, month ``m(j)``)
+  ``p_peak_mw[p,m(j)] >= (1/|S_j|) sum_{t in S_j} p_import_mw[p,t] - x_excl[p,j]`` with the mutable
+  ``x_excl = 0`` (billed) or a bound above any import (the block is excluded from billed demand, e.g. a
+  grid-called valley-filling window: :meth:`DispatchModel.exclude_from_billed_demand`);
+* month so far: ``p_peak_mw[p,m] >= peak_so_far_mw[p,m]`` (mutable, 0 when the month starts in the horizon);
+* contract: ``p_excess_mw[p,m] >= p_peak_mw[p,m] - 1.05 · C_p``, ``p_excess_mw >= 0``.
 
 Objective [CNY]::
 
     sum_{p,t} (price[t] * p_import[p,t] - export_price[t] * p_export[p,t]) * dt_h
-      + demand_charge * sum_{p,m} p_peak[p,m]
-      + sum over asset blocks of cost_cny(block)
+      + demand charge (below) + sum over asset blocks of cost_cny(block)
 
-The demand charge is a monthly charge on the month's highest import; a horizon shorter than a month
-charges it in full on the peak seen in the horizon (the peak a month can only grow from).
+Demand charge with rate ``r`` (``demand_charge_cny_per_mw_month``) per park and month (docs/billing.md):
+
+* ``max_demand``: ``r · (p_peak[p,m] − peak_so_far[p,m])``: only the increase above the month so far;
+  a month that starts in the horizon (so far 0) is charged in full on the horizon's peak;
+* ``contract_demand``: ``r · C_p · [month starts in the horizon] + 2 r · (p_excess[p,m] − e0[p,m])`` with
+  ``e0 = max(0, peak_so_far − 1.05 C_p)`` (the excess already billed);
+* ``capacity`` / ``none``: 0 here (the capacity charge is fixed: :func:`optimization.bill.capacity_charge_cny`).
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from dataclasses import dataclass, field
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from optimization.bill import CONTRACT_TOLERANCE
 from optimization.data import ModelData
 from optimization.registry import REGISTRY, AssetBlock
 
@@ -45,6 +57,17 @@ class DispatchModel:
     blocks: dict[str, AssetBlock] = field(default_factory=dict)
     asset_kind: dict[str, str] = field(default_factory=dict)
     baseline: bool = False
+    demand_blocks: list[list[int]] = field(default_factory=list)  # steps of each maximum-demand interval
+    unbilled: dict[str, set[int]] = field(default_factory=dict)  # park -> steps excluded from billed demand
+
+    def exclude_from_billed_demand(self, park: str, steps) -> None:
+        """Leave the demand blocks that contain any of ``steps`` out of ``park``'s billed maximum demand
+        (mutable ``peak_excluded_mw``; the bill of :func:`optimization.results.extract` follows)."""
+        steps = {int(t) for t in steps}
+        for j, blk in enumerate(self.demand_blocks):
+            if steps & set(blk):
+                self.m.peak_excluded_mw[park, j].set_value(EXCLUDED_MW)
+                self.unbilled.setdefault(park, set()).update(blk)
 
     def open_event_window(self, steps) -> bool:
         """Tell the blocks which steps a grid call covers (optional block method ``event_window(b, steps)``;
@@ -120,11 +143,64 @@ def define_connection(dm: DispatchModel) -> None:
     m.export_own_generation = pyo.Constraint(m.P, m.T, rule=own_generation)
 
 
+EXCLUDED_MW = 1e5  # x_excl of an excluded demand block: above any park's import [MW]
+
+
+def demand_blocks(index, dt_h: float) -> list[list[int]]:
+    """Steps of each maximum-demand interval: quarter hours (``floor(time, 15 min)``) when the step is
+    shorter than 15 min, else each step alone (a 30/60-min step's mean is all that is known)."""
+    n = len(index)
+    if dt_h >= 0.25 - 1e-9 or n == 0:
+        return [[t] for t in range(n)]
+    keys = index.floor("15min").asi8
+    out: list[list[int]] = []
+    for t in range(n):
+        if t > 0 and keys[t] == keys[t - 1]:
+            out[-1].append(t)
+        else:
+            out.append([t])
+    return out
+
+
 def define_peak(dm: DispatchModel) -> None:
     m, data = dm.m, dm.data
+    parks = {p.name: p for p in data.parks}
     m.p_peak_mw = pyo.Var(m.P, m.M, within=pyo.NonNegativeReals)
     month = [str(x) for x in data.month]
-    m.peak_def = pyo.Constraint(m.P, m.T, rule=lambda m, p, t: m.p_peak_mw[p, month[t]] >= m.p_import_mw[p, t])
+    blocks = demand_blocks(data.index, data.dt_h)
+    dm.demand_blocks = blocks
+    m.J = pyo.RangeSet(0, len(blocks) - 1)
+    m.peak_excluded_mw = pyo.Param(m.P, m.J, mutable=True, initialize=0.0)
+    m.peak_def = pyo.Constraint(m.P, m.J, rule=lambda m, p, j: m.p_peak_mw[p, month[blocks[j][0]]] >= sum(
+        m.p_import_mw[p, t] for t in blocks[j]) * (1.0 / len(blocks[j])) - m.peak_excluded_mw[p, j])
+    m.peak_so_far_mw = pyo.Param(m.P, m.M, mutable=True,
+                                 initialize=lambda m, p, k: float(parks[p].peak_so_far_mw.get(k, 0.0)))
+    m.peak_floor = pyo.Constraint(m.P, m.M, rule=lambda m, p, k: m.p_peak_mw[p, k] >= m.peak_so_far_mw[p, k])
+    contract = [p for p in m.P if parks[p].demand_basis == "contract_demand"]
+    m.PC = pyo.Set(initialize=contract, ordered=True)
+    m.p_excess_mw = pyo.Var(m.PC, m.M, within=pyo.NonNegativeReals)
+    m.excess_def = pyo.Constraint(m.PC, m.M, rule=lambda m, p, k: m.p_excess_mw[p, k] >= m.p_peak_mw[p, k]
+                                  - CONTRACT_TOLERANCE * float(parks[p].contract_demand_mw))
+
+
+def demand_charge_expr(dm: DispatchModel):
+    """The demand charge of the horizon [CNY] (module docstring), linear in the peaks."""
+    m, data = dm.m, dm.data
+    r = m.demand_charge_cny_per_mw_month
+    r0 = float(data.demand_charge_cny_per_mw_month)
+    terms = []
+    for pin in data.parks:
+        p = pin.name
+        for k in m.M:
+            if pin.demand_basis == "max_demand":
+                terms.append(r * m.p_peak_mw[p, k] - r0 * m.peak_so_far_mw[p, k])
+            elif pin.demand_basis == "contract_demand":
+                c = float(pin.contract_demand_mw)
+                so_far = float(pin.peak_so_far_mw.get(k, 0.0))
+                fixed = 0.0 if pin.earlier_days(k) else r0 * c
+                terms.append(fixed + 2.0 * r * m.p_excess_mw[p, k]
+                             - 2.0 * r0 * max(0.0, so_far - CONTRACT_TOLERANCE * c))
+    return sum(terms) if terms else 0.0
 
 
 def define_objective(dm: DispatchModel) -> None:
@@ -136,7 +212,7 @@ def define_objective(dm: DispatchModel) -> None:
     m.export_revenue_cny = pyo.Expression(
         expr=sum(m.export_price_cny_per_mwh[t] * m.p_export_mw[p, t] * m.dt_h for p in m.P for t in m.T)
     )
-    m.demand_charge_cny = pyo.Expression(expr=m.demand_charge_cny_per_mw_month * sum(m.p_peak_mw[p, k] for p in m.P for k in m.M))
+    m.demand_charge_cny = pyo.Expression(expr=demand_charge_expr(dm))
     m.asset_cost_cny = pyo.Expression(
         expr=sum(block.cost_cny(getattr(m, kind)) for kind, block in dm.blocks.items())
     )

@@ -89,6 +89,14 @@ def extract(dm: DispatchModel, solve: SolveInfo | None = None, strategy: str = "
 
     # per-park costs: the bill (optimization.bill) of the netted flows, the objective's formulas
     asset_cost = assets.groupby("park")["cost_cny"].sum().to_dict() if "cost_cny" in assets else {}
-    billed = park_df.assign(month=np.tile(np.asarray(data.month, dtype=str), len(parks)))
-    costs = park_bill(monthly_bill(billed, dt, data.demand_charge_cny_per_mw_month), asset_cost, order=parks)
+    # reactive draw per park (loads' Q from their cos_phi, inverter Q), for the power factor of the bill
+    q_draw = (-assets.groupby(["park", "time"])["q_inject_mvar"].sum()).reindex(
+        pd.MultiIndex.from_arrays([park_df["park"], park_df["time"]])).fillna(0.0).to_numpy()
+    billed_mask = np.ones((len(parks), n_t), dtype=bool)
+    for i, p in enumerate(parks):
+        billed_mask[i, sorted(dm.unbilled.get(p, ()))] = False
+    billed = park_df.assign(month=np.tile(np.asarray(data.month, dtype=str), len(parks)), q_import_mvar=q_draw,
+                            billed=billed_mask.reshape(-1))
+    monthly = monthly_bill(billed, dt, data.demand_charge_cny_per_mw_month, {p.name: p for p in data.parks})
+    costs = park_bill(monthly, asset_cost, order=parks)
     return DispatchResult(assets=assets, parks=park_df, costs=costs, solve=solve, strategy=strategy)

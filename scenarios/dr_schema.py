@@ -52,6 +52,9 @@ class DRProgramme(Strict):
         None, description="penalty per MWh of shortfall below band[0] × commitment; default the energy price (ASSUMPTION L)"
     )
     baseline_days: Annotated[int, Field(ge=1, le=30)] = Field(5, description="N similar days averaged for the baseline (domain §2.4)")
+    exclude_from_billed_demand: bool = Field(
+        False, description="the event's steps do not count in the participating parks' billed maximum demand (需量), "
+        "e.g. valley filling called by the grid (docs/billing.md)")
 
     @model_validator(mode="after")
     def _band(self) -> "DRProgramme":

@@ -17,6 +17,7 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import Field, model_validator
 
 from scenarios.base import LOAD_ARCHETYPES, Archetype, AssetBase, Fraction, Name, NonNeg, Pos, Strict  # noqa: F401
+from scenarios.billing_schema import ParkBilling
 from scenarios.capacity_schema import CapacityStudy
 from scenarios.dr_schema import DRConfig
 from scenarios.economics_schema import Economics
@@ -343,6 +344,11 @@ class InterruptibleLoad(ProfileLoad):
     cost_cny_per_mwh: NonNeg = Field(6000.0, description="value of lost load / compensation, 6 CNY/kWh (ASSUMPTION L)")
     cos_phi: Annotated[float, Field(gt=0, le=1)] = 0.95
     noise_std_pu: Annotated[float, Field(ge=0, le=0.5)] = 0.03
+    use: Literal["grid", "self"] = Field(
+        "grid", description="'grid' (default): curtailed only when the grid calls it (DR events, capacity down windows, "
+        "VPP instructions), never to lower the park's own bill; 'self': the park may also curtail it for its own bill")
+    max_calls_per_year: Annotated[int, Field(ge=0, le=366)] | None = Field(
+        None, description="most calls of the contract per calendar year (`vpp dr` refuses events that call it more often)")
 
     @model_validator(mode="after")
     def _contract(self) -> "InterruptibleLoad":
@@ -390,6 +396,9 @@ class Park(Strict):
     shutdown_days: list[Annotated[dt.date, Field(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31))]] = Field(
         default_factory=list,
         description="park shutdown days (停产检修): non-working days for this park's archetype loads and DR baselines")
+    billing: ParkBilling = Field(
+        default_factory=ParkBilling,
+        description="basic-charge basis, month's peak so far, power-factor adjustment (docs/billing.md)")
 
 
 class Outputs(Strict):
@@ -442,6 +451,15 @@ class Scenario(Strict):
     network_constraints: NetworkConstraints = Field(
         default_factory=NetworkConstraints, description="grid limits in the dispatch (`vpp run --network-constraints`)")
     vpps: list[VPP] = Field(default_factory=list, description="virtual power plants (`vpp aggregate`; ignored by `vpp run`)")
+
+    @model_validator(mode="after")
+    def _billing_basis(self) -> "Scenario":
+        if self.tariff.billing == "single_part":
+            for p in self.parks:
+                if p.billing.basis is not None:
+                    raise ValueError(f"park '{p.name}': billing.basis '{p.billing.basis}' needs a two-part tariff "
+                                     "(tariff.billing is single_part)")
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Scenario":

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from optimization.results import DispatchResult
+from scenarios.billing_schema import demand_basis
 from scenarios.schema import ASSET_SPECS, Scenario
 
 
@@ -37,13 +38,14 @@ def site_load_kinds() -> list[str]:
 
 
 def capacity_charge_cny(scn: Scenario, capacity_mva: dict[str, float | None], index: pd.DatetimeIndex) -> dict[str, float]:
-    """Capacity charge per park for the simulated days [CNY] (two-part tariff on transformer capacity)."""
-    if scn.tariff.billing != "two_part_capacity":
-        return {p.name: 0.0 for p in scn.parks}
+    """Capacity charge per park for the simulated days [CNY] (two-part tariff on transformer capacity, parks
+    whose basic-charge basis is ``capacity``: ``park.billing.basis`` or the tariff's ``two_part_capacity``):
+    ``rate × kVA × sum over days of 1 / days of their month`` (the monthly charge pro rata per day)."""
     days = pd.Series(index.normalize().unique())
     month_fraction = sum(1.0 / calendar.monthrange(d.year, d.month)[1] for d in days)
     return {
-        p.name: scn.tariff.capacity_charge_cny_per_mva_month * float(capacity_mva.get(p.name) or 0.0) * month_fraction
+        p.name: (scn.tariff.capacity_charge_cny_per_mva_month * float(capacity_mva.get(p.name) or 0.0) * month_fraction
+                 if demand_basis(p.billing, scn.tariff.billing) == "capacity" else 0.0)
         for p in scn.parks
     }
 
@@ -72,6 +74,10 @@ def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva:
         "demand_charge_cny": float(costs["demand_charge_cny"].sum()),
         "capacity_charge_cny": float(sum(cap.values())),
         "asset_cost_cny": float(costs["asset_cost_cny"].sum()),
+        "power_factor_adjustment_cny": float(costs["power_factor_adjustment_cny"].sum())
+        if "power_factor_adjustment_cny" in costs else 0.0,
+        "demand_charge_basis": {r.park: f"{r.demand_basis}; month so far {r.peak_so_far_mw:.3f} MW: {r.peak_so_far_from}"
+                                for r in costs.itertuples()} if "demand_basis" in costs else {},
         "import_mwh": imp,
         "export_mwh": export,
         "load_mwh": -float(a.loc[a["kind"].isin(site_load_kinds()), "p_inject_mw"].sum()) * dt_h,

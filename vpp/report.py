@@ -20,6 +20,7 @@ ROWS = [
     ("  energy", "energy_cost_cny", "CNY"),
     ("  demand charge", "demand_charge_cny", "CNY"),
     ("  capacity charge", "capacity_charge_cny", "CNY"),
+    ("  power-factor adjustment", "power_factor_adjustment_cny", "CNY"),
     ("  export revenue", "export_revenue_cny", "CNY"),
     ("  asset costs / penalties", "asset_cost_cny", "CNY"),
     ("grid import", "import_mwh", "MWh"),
@@ -59,6 +60,12 @@ def kpi_table(k: dict[str, Any]) -> str:
         lines.append("peak import per park [MW]")
         for park, v in peaks.items():
             lines.append(f"  {park:<28} {v:,.3f}")
+    basis = k.get("demand_charge_basis") or {}
+    if basis:
+        lines.append("-" * 52)
+        lines.append("demand charge basis per park (docs/billing.md)")
+        for park, v in basis.items():
+            lines.append(f"  {park:<28} {v}")
     nc = k.get("network_constraints") or {}
     if nc.get("mode") not in (None, "none"):
         lines.append("-" * 52)

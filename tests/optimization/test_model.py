@@ -102,7 +102,7 @@ def test_interruptible_load_respects_contract_window_and_daily_limit():
     prices = [100.0] * 16 + [1000.0] * 8
     il = InterruptibleLoad(kind="interruptible_load", name="il", archetype="data_centre", p_peak_mw=1.0,
                            p_curtail_max_mw=0.6, windows_h=[(16, 20)], max_hours_per_day=2, cost_cny_per_mwh=300,
-                           cos_phi=1.0)
+                           cos_phi=1.0, use="self")
     dm = build_model(make_data(prices, [(il, {"p_load_mw": np.ones(24)})]))
     info = solve(dm)
     r = extract(dm, info)
@@ -177,3 +177,24 @@ def test_no_buy_low_sell_high_through_one_meter():
     assert r.parks.p_export_mw.iloc[0] == pytest.approx(1.0, abs=1e-9)
     assert info.objective_cny == pytest.approx(-240.0, abs=1e-6)
     assert r.total_cost_cny == pytest.approx(-240.0, abs=1e-6)
+
+
+def test_grid_interruptible_contract_is_curtailed_only_in_a_grid_call():
+    # the case above with use: grid: no call, no curtailment (the park does not cut it for its own bill);
+    # a call over 17-19 h allows the contract there only (0.6 MW × 2 h, within the daily 1.2 MWh)
+    prices = [100.0] * 16 + [1000.0] * 8
+    il = InterruptibleLoad(kind="interruptible_load", name="il", archetype="data_centre", p_peak_mw=1.0,
+                           p_curtail_max_mw=0.6, windows_h=[(16, 20)], max_hours_per_day=2, cost_cny_per_mwh=300,
+                           cos_phi=1.0)
+    assert il.use == "grid"
+    dm = build_model(make_data(prices, [(il, {"p_load_mw": np.ones(24)})]))
+    info = solve(dm)
+    assert extract(dm, info).assets.p_curtailed_mw.sum() == pytest.approx(0.0, abs=1e-12)
+    assert info.objective_cny == pytest.approx(16 * 100 + 8 * 1000, abs=1e-6)
+    assert dm.open_event_window([17, 18])
+    info = solve(dm)
+    cut = extract(dm, info).assets.p_curtailed_mw.to_numpy()
+    assert cut[17] == pytest.approx(0.6) and cut[18] == pytest.approx(0.6)
+    assert cut.sum() == pytest.approx(1.2, abs=1e-9)
+    dm.open_event_window([])  # the call ends: back to no curtailment
+    assert extract(dm, solve(dm)).assets.p_curtailed_mw.sum() == pytest.approx(0.0, abs=1e-12)

@@ -84,9 +84,9 @@ def test_upward_capacity_of_a_lossless_battery():
     assert capacity(data, 10, direction="up") == pytest.approx([1.0, 0.9, 0.45, 0.225], abs=1e-6)
 
 
-def interruptible(x=0.6, max_h=2.0):
+def interruptible(x=0.6, max_h=2.0, use="grid"):
     spec = InterruptibleLoad(kind="interruptible_load", name="il", archetype="data_centre", p_peak_mw=1.0,
-                             p_curtail_max_mw=x, max_hours_per_day=max_h, cos_phi=1.0, cost_cny_per_mwh=6000)
+                             p_curtail_max_mw=x, max_hours_per_day=max_h, cos_phi=1.0, cost_cny_per_mwh=6000, use=use)
     return spec, {"p_load_mw": np.full(N, 1.0)}
 
 
@@ -106,12 +106,16 @@ def test_other_assets_cover_durations_beyond_the_contract():
 
 
 def test_contract_energy_used_by_the_schedule_is_gone():
-    # price 10000 CNY/MWh in 8-9 h > 6000: the schedule curtails 0.6 MW for 1 h = 0.6 MWh of the
+    # use: self, price 10000 CNY/MWh in 8-9 h > 6000: the schedule curtails 0.6 MW for 1 h = 0.6 MWh of the
     # day's 0.6 * 2 = 1.2 MWh. At 12 h the remaining 0.6 MWh gives 0.6 MW for 0.5 and 1 h, 0.3 MW for 2 h.
     price = np.full(N, 500.0)
     price[hours(8, 9)] = 10000.0
-    data = make_data(price, [interruptible(), fixed()], dt_h=0.25)
+    data = make_data(price, [interruptible(use="self"), fixed()], dt_h=0.25)
     assert capacity(data, 12) == pytest.approx([0.6, 0.6, 0.3, 0.0], abs=1e-6)
+    # use: grid (a contract with the grid): the schedule may not use it for its own bill, the down window
+    # (a grid call) gets the whole contract
+    data = make_data(price, [interruptible(use="grid"), fixed()], dt_h=0.25)
+    assert capacity(data, 12) == pytest.approx([0.6, 0.6, 0.6, 0.0], abs=1e-6)
 
 
 def test_district_is_the_joint_reduction_of_its_parks():

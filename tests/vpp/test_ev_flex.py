@@ -326,13 +326,14 @@ def test_v2g_is_refused_in_optimised_rolling_windows_only():
 
 # ------------------------------------------------------------------------------------------- defaults
 def test_defaults_leave_single_park_unchanged():
-    """``vpp run single_park`` (optimised, no AC) as computed at b8cf5b7, before these fields existed."""
+    """``vpp run single_park`` (optimised, no AC) as computed at b8cf5b7, before these fields existed (objective
+    since the interruptible contract is a grid contract by default, use: grid; docs/billing.md)."""
     from scenarios import load as load_scenario
     from vpp.pipeline import run as vpp_run
 
     scn = load_scenario("single_park", days=1)
     scn = scn.model_copy(update={"ac_check": scn.ac_check.model_copy(update={"enabled": False})})
     k = vpp_run(scn, "optimised").kpis
-    assert k["solver"]["objective_cny"] == pytest.approx(131451.45623488387, rel=1e-9)
+    assert k["solver"]["objective_cny"] == pytest.approx(131522.51953960327, rel=1e-9)
     assert k["ev_delivered_mwh"] == pytest.approx(0.4599965906444773, rel=1e-9)
     assert k["ev_v2g_discharged_mwh"] == 0.0 and k["ev_uncertainty_capped_mwh"] == 0.0

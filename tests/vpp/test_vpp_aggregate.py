@@ -203,3 +203,34 @@ def test_cli_aggregate_writes_folder_and_reports_bad_input(tmp_path):
     f.write_text(yaml.safe_dump(data, allow_unicode=True))
     r = CliRunner().invoke(main, ["aggregate", str(f), "--out", str(out)])
     assert r.exit_code == 1 and "unknown park 'ghost'" in r.output and "Traceback" not in r.output
+
+
+def test_instruction_demand_charge_starts_from_the_members_month_so_far():
+    # two-part tariff: the members' July maximum demand so far (simulated 1-21 July) is the demand charge's
+    # starting point for the normal dispatch and the response alike (docs/billing.md)
+    from vpp.aggregator.run import month_history
+
+    d = district([VPP2]).model_dump(mode="json")
+    d["tariff"] = {"billing": "two_part_demand", "multipliers": FLAT, "demand_charge_cny_per_kw_month": 33}
+    scn = from_dict(d)
+    prep = prepare(scn, grid=False)
+    hist = month_history(scn, prep, scn.vpps[0])
+    assert str(hist.index[0].date()) == "2025-07-01" and str(hist.index[-1].date()) == "2025-07-21"
+    dd = District(prep, ["flex", "stiff"], history_mw=hist)
+    ir = run_instruction(dd, scn, scn.vpps[0], scn.vpps[0].instructions[0], ac=False)
+    sp = ir.settlement_parks.set_index("park")
+    for p in ("flex", "stiff"):
+        assert sp.at[p, "peak_so_far_mw"] == pytest.approx(float(np.clip(hist[p].to_numpy(), 0, None).max()))
+        c0 = dd.normal.costs.set_index("park").loc[p]
+        # the normal day stays at or under the month so far (same shapes every day): no demand charge
+        assert c0.demand_charge_cny == pytest.approx(33000 * max(0.0, c0.max_demand_mw - c0.peak_so_far_mw), abs=1e-6)
+    # the response is charged only for what it adds above max(normal day, month so far): here the battery's
+    # recharge after the window (worth it against 2 CNY/kWh of compensation)
+    for p in ("flex", "stiff"):
+        c0 = dd.normal.costs.set_index("park").loc[p]
+        a1 = ir.setpoints_parks.query("park == @p").setpoint_mw.to_numpy()
+        s = sp.at[p, "peak_so_far_mw"]
+        expected = 33000 * (max(float(np.clip(a1, 0, None).max()), s) - max(c0.max_demand_mw, s))
+        assert sp.at[p, "demand_charge_effect_cny"] == pytest.approx(expected, abs=1e-6)
+    assert sp.at["stiff", "demand_charge_effect_cny"] == pytest.approx(0.0, abs=1e-6)
+    assert "simulated history 2025-07-01..2025-07-21" in ir.settlement["demand_charge_basis"]

@@ -30,6 +30,8 @@ def bid_curve(district, req, prices_cny_per_mwh: list[float]) -> pd.DataFrame:
     W = list(req.steps)
     if req.terms.kind == "valley_filling":
         keep_own_generation(dm, district.members, W)
+    else:  # a peak-shaving offer is a grid call over the window (e.g. interruptible contracts, use: grid)
+        dm.open_event_window(W)
     m, dt = dm.m, district.dt_h
     sign = req.terms.sign
     a0 = district.a0

@@ -69,6 +69,7 @@ def envelope(district, steps: list[int] | None = None) -> pd.DataFrame:
             if v.parent_component().local_name.startswith("s_") and v.value is not None:
                 v.setub(float(v.value) + 1e-9)
     T = list(range(district.data.n_t)) if steps is None else list(steps)
+    dm.open_event_window(T)  # a bound of the envelope is what a grid call could get (interruptible use: grid)
     m.env_w = pyo.Param(m.T, initialize=0.0, mutable=True)
     base.deactivate()
     m.env_objective = pyo.Objective(
@@ -98,6 +99,7 @@ def dispatch_to(district, t: int, value_mw: float, tol_mw: float = 1e-6):
     from vpp.capacity_study.grid import network_hook
 
     dm = district.fresh()
+    dm.open_event_window([t])  # reaching a bound is a grid call (e.g. an interruptible contract with use: grid)
     m = dm.m
     hook = network_hook(grid_context_of(district), [p.name for p in district.scn.parks])
     if hook is not None:

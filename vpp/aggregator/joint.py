@@ -48,7 +48,7 @@ from optimization import build_model
 from optimization.results import DispatchResult, extract
 from optimization.session import solve
 from vpp.dispatch import ac_check, model_data
-from vpp.demand_response.event import fix_before, keep_own_generation, split_district
+from vpp.demand_response.event import fix_before, keep_own_generation, month_so_far, split_district
 
 MODES = ("joint", "alone", "prorata")
 
@@ -73,13 +73,15 @@ class ModeResult:
 class District:
     """The district model with the non-members fixed to their normal dispatch (module docstring)."""
 
-    def __init__(self, prep, members: list[str], *, network_limits: str = "connection"):
+    def __init__(self, prep, members: list[str], *, network_limits: str = "connection", history_mw=None):
         self.prep = prep
         self.scn = prep.scenario
         self.members = list(members)
         self.others = [p.name for p in self.scn.parks if p.name not in set(members)]
         self.network_limits = network_limits
         self.data = model_data(self.scn, prep.profiles, prep.capacity_mva)
+        if history_mw is not None:  # the members' maximum demand so far in the month (docs/billing.md)
+            month_so_far(self.data, history_mw)
         self.dt_h = self.data.dt_h
         self.index = self.data.index
         dm = build_model(self.data)
@@ -166,6 +168,8 @@ class District:
         fix_before(dm, req.t_notice)
         if req.terms.kind == "valley_filling":
             keep_own_generation(dm, self.members, list(req.steps))
+        else:  # a peak-shaving instruction is a grid call (AC set-point raise, interruptible contracts, use: grid)
+            dm.open_event_window(list(req.steps))
         self.add_instruction(dm, req, baseline_mw, mode)
         info = solve(dm, **self.opts)
         res = extract(dm, info, strategy=f"vpp_{mode}")

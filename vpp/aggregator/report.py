@@ -59,7 +59,10 @@ def vpp_text(r) -> str:
             ("park", "park", "{}"), ("allocation_mw", "alloc MW", "{:.3f}"), ("verified_mw", "verif MW", "{:.3f}"),
             ("response_ratio", "ratio", "{:.2f}"), ("compensation_cny", "comp CNY", "{:,.0f}"),
             ("penalty_cny", "pen CNY", "{:,.0f}"), ("delta_dispatch_cost_cny", "Δcost CNY", "{:,.0f}"),
+            ("demand_charge_effect_cny", "Δdemand CNY", "{:,.0f}"), ("peak_so_far_mw", "so far MW", "{:.3f}"),
             ("net_benefit_cny", "net CNY", "{:,.0f}")]))
+        if s.get("demand_charge_basis"):
+            out.append(f"  demand charge: {s['demand_charge_basis']} (only the increase is charged; docs/billing.md)")
         out.append(_fmt_table(ir.comparison.to_dict(orient="records"), [
             ("mode", "mode", "{}"), ("dispatch_cost_cny", "cost CNY", "{:,.0f}"), ("compensation_cny", "comp CNY", "{:,.0f}"),
             ("penalty_cny", "pen CNY", "{:,.0f}"), ("net_cost_cny", "net CNY", "{:,.0f}"), ("delivered_mwh", "deliv MWh", "{:.3f}")]))

@@ -132,6 +132,14 @@ def run_instruction(district: District, scn, vpp: VPP, ins, *, ac: bool, log=Non
     parks_cost = joint.dispatch.costs.set_index("park")["total_cost_cny"]
     parks_df["delta_dispatch_cost_cny"] = [float(parks_cost[p] - district.cost0[p]) for p in parks_df.park]
     parks_df["net_benefit_cny"] = parks_df.net_settlement_cny - parks_df.delta_dispatch_cost_cny
+    # demand charge: only the increase above the month's maximum demand so far is charged (docs/billing.md)
+    b0 = district.normal.costs.set_index("park")
+    b1 = joint.dispatch.costs.set_index("park")
+    parks_df["peak_so_far_mw"] = [float(b0.at[p, "peak_so_far_mw"]) for p in parks_df.park]
+    parks_df["demand_charge_effect_cny"] = [float(b1.at[p, "demand_charge_cny"] - b0.at[p, "demand_charge_cny"])
+                                            for p in parks_df.park]
+    summ["demand_charge_basis"] = "; ".join(sorted({f"{b0.at[p, 'demand_basis']}, month so far: {b0.at[p, 'peak_so_far_from']}"
+                                                    for p in P}))
     summ["delta_dispatch_cost_cny"] = cost_j - cost_normal
     return InstructionResult(req, base, delivery, sp_parks, sp_assets, summ, parks_df, comp_df,
                              _ac_summary(joint.ac), joint.network_rounds, joint.dispatch.assets)
@@ -150,6 +158,20 @@ def bid_request(scn, vpp: VPP, district: District) -> Request:
     return Request("bid_window", date, a, b, steps, np.zeros(len(steps)), t, 0)
 
 
+def month_history(scn, prep, vpp: VPP, instruction_ids=None):
+    """Simulated net import of the members from the 1st of the horizon's month to the day before it (the
+    month's maximum demand so far of the DR parts, docs/billing.md); None without instructions to run or
+    when the horizon starts on the 1st."""
+    from vpp.demand_response.baseline import simulate_history
+
+    start = prep.profiles.index[0].date()
+    run = [i for i in vpp.instructions if not instruction_ids or i.id in instruction_ids]
+    if not run or start.day == 1:
+        return None
+    strategy = scn.dr.history_strategy if scn.dr is not None else "optimised"
+    return simulate_history(scn, list(vpp.parks), [start.replace(day=1)], start, prep.capacity_mva, strategy)
+
+
 def aggregate_vpp(scn, prep, vpp: VPP, *, instruction_ids=None, do_bids=True, do_envelope=True,
                   do_admission=True, admission_windows=None, log=None) -> VppResult:
     """Everything ``vpp aggregate`` computes for one VPP (module docstring)."""
@@ -161,7 +183,8 @@ def aggregate_vpp(scn, prep, vpp: VPP, *, instruction_ids=None, do_bids=True, do
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
     say(f"VPP '{vpp.name}': {len(vpp.parks)} member park(s), normal dispatch of the district")
-    district = District(prep, vpp.parks, network_limits=vpp.network_limits)
+    district = District(prep, vpp.parks, network_limits=vpp.network_limits,
+                        history_mw=month_history(scn, prep, vpp, instruction_ids))
     out = VppResult(vpp, list(vpp.parks))
     tm["normal_s"] = time.perf_counter() - t0
     ac_on = scn.ac_check.enabled

@@ -9,6 +9,12 @@ Profile ``p_load_mw[a,t]``; decision ``p_curtail_mw[a,t]``:
 * injection ``-(p_load_mw - p_curtail_mw)``; cost ``cost_cny_per_mwh * p_curtail_mw * dt_h`` (value of lost
   load or the compensation paid to the customer).
 
+The contract's use (``use``, docs/billing.md): ``grid`` (default) = an interruptible contract with the
+grid (可中断负荷): ``w[a,t] = 0`` outside the steps of a grid call (a DR event, a capacity down window, a VPP
+instruction: :meth:`InterruptibleLoadBlock.event_window`), so the park never curtails it to lower its own
+bill; ``self`` = the park may curtail it whenever its windows allow (its own load management). The bound
+is the mutable ``p_curtail_cap_mw``: a call only rewrites parameters.
+
 Baseline: never interrupted.
 """
 
@@ -36,16 +42,26 @@ def window_mask(index, windows_h) -> np.ndarray:
 class InterruptibleLoadBlock(AssetBlock):
     kind = "interruptible_load"
 
-    def build(self, b) -> None:
-        data = self.data
-        self.load = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
+    def _caps(self, data) -> None:
+        """Contract caps ``w · min(p_curtail_max, load)`` [MW] (``self.cap``) and the ones in force now
+        (``self.cap_now``: a ``grid`` contract only in the called steps ``self.called``)."""
         self.cap = {
             a.name: window_mask(data.index, a.spec.windows_h) * np.minimum(a.spec.p_curtail_max_mw, self.load[a.name])
             for a in self.assets
         }
+        called = np.zeros(data.n_t, dtype=bool)
+        called[[t for t in self.called if 0 <= t < data.n_t]] = True
+        self.cap_now = {a: np.where(called, c, 0.0) if self.by_name[a].spec.use == "grid" else c
+                        for a, c in self.cap.items()}
+
+    def build(self, b) -> None:
+        data = self.data
+        self.called: list[int] = []
+        self.load = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
+        self._caps(data)
         b.A = pyo.Set(initialize=self.names, ordered=True)
         b.T = pyo.RangeSet(0, data.n_t - 1)
-        b.p_curtail_cap_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.cap[a][t]))
+        b.p_curtail_cap_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.cap_now[a][t]))
         b.p_curtail_mw = pyo.Var(b.A, b.T, bounds=lambda b, a, t: (0.0, b.p_curtail_cap_mw[a, t]))
         b.p_load_mw = pyo.Param(b.A, b.T, mutable=True, initialize=lambda b, a, t: float(self.load[a][t]))
         days = data.steps_of_day()
@@ -67,15 +83,20 @@ class InterruptibleLoadBlock(AssetBlock):
         """
         self._reload(data)
         self.load = {a.name: np.asarray(a.profile["p_load_mw"], dtype=float) for a in self.assets}
-        self.cap = {
-            a.name: window_mask(data.index, a.spec.windows_h) * np.minimum(a.spec.p_curtail_max_mw, self.load[a.name])
-            for a in self.assets
-        }
+        self.called = []  # a rolling window is not a grid call
+        self._caps(data)
         set_values(b.p_load_mw, np.vstack([self.load[a] for a in self.names]))
-        set_values(b.p_curtail_cap_mw, np.vstack([self.cap[a] for a in self.names]))
+        set_values(b.p_curtail_cap_mw, np.vstack([self.cap_now[a] for a in self.names]))
+
+    def event_window(self, b, steps) -> None:
+        """A grid call over ``steps`` (``[]`` ends it): ``grid`` contracts may be curtailed in those steps
+        (within their windows and daily limit); writes ``p_curtail_cap_mw`` only."""
+        self.called = sorted(int(t) for t in steps)
+        self._caps(self.data)
+        set_values(b.p_curtail_cap_mw, np.vstack([self.cap_now[a] for a in self.names]))
 
     def injection_range(self, asset):
-        return -self.load[asset], -self.load[asset] + self.cap[asset]
+        return -self.load[asset], -self.load[asset] + self.cap_now[asset]
 
     def cost_cny(self, b):
         dt = self.data.dt_h

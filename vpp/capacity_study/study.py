@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from network_models import build_grid, park_capacity_mva
+from scenarios.billing_schema import demand_basis
 from scenarios.schema import Scenario
 from vpp.calendar_cn import day_type
 from vpp.capacity_study import days as days_mod
@@ -585,6 +586,13 @@ def run_capacity(
         "best_hour_days": [str(d) for d in settings.best_hour_days],
         "p90_definition": P90_DEFINITION,
         "grid_limits": _grid_note(scn),
+        # the normal schedule's demand charge starts from the declared month so far, else each sample day's
+        # own peak (docs/billing.md)
+        "demand_charge_basis": {
+            p.name: (f"{demand_basis(p.billing, scn.tariff.billing)}; month so far "
+                     + (f"{p.billing.peak_so_far_mw:.3f} MW declared (park billing.peak_so_far_mw)"
+                        if p.billing.peak_so_far_mw is not None else "0: the day's own peak; no earlier days of the month"))
+            for p in scn.parks if p.name in set(settings.parks)},
         "ac_day": str(ac_day) if ac_day is not None else None,
         "n_windows": int(len(table)),
         "n_solves": timing["n_solves"],

@@ -112,7 +112,10 @@ def simulate_history(scn, parks: list[str], days: list[dt.date], event_day: dt.d
     sub = scn.model_copy(update={"parks": [p for p in scn.parks if p.name in parks]})
     index = history_index(days, event_day, scn.horizon.resolution_min)
     prof = build_profiles(sub, index=index)
-    dm = build_model(model_data(sub, prof, capacity_mva))
+    data = model_data(sub, prof, capacity_mva)
+    for pin in data.parks:  # a declared month so far is the horizon's, not the history's
+        pin.peak_so_far_mw = {}
+    dm = build_model(data)
     if strategy == "baseline":
         fix_baseline(dm)
     info = solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)

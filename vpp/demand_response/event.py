@@ -52,6 +52,7 @@ from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp.dispatch import model_data, prepare
 from vpp.demand_response.baseline import parks_shutdown_days, similar_day_baseline, similar_days, simulate_history
+from vpp.demand_response.calls import check_contract_calls
 from vpp.demand_response.checks import check_dr, event_parks
 from vpp.demand_response.settlement import settle
 
@@ -159,6 +160,27 @@ def keep_own_generation(dm: DispatchModel, parks: list[str], steps: list[int]) -
         m.dr_keep_generation.add(gen >= v - 1e-9)
 
 
+def month_so_far(data, hist: pd.DataFrame) -> None:
+    """Set each park's maximum demand so far (``ParkInput.peak_so_far_mw``) of the horizon's first billing
+    month from the simulated history: the highest 15-min mean import of the history's days of that month
+    before the horizon starts (:func:`optimization.bill.max_demand_mw`). A declared
+    ``billing.peak_so_far_mw`` is replaced; nothing is set when the horizon starts on the 1st."""
+    from optimization.bill import max_demand_mw
+
+    t0 = data.index[0]
+    month = str(data.month[0])
+    sel = (hist.index < t0) & (hist.index >= t0.normalize().replace(day=1))
+    if not sel.any():
+        return
+    h = hist.loc[sel]
+    span = f"{h.index[0].date()}..{h.index[-1].date()}"
+    for pin in data.parks:
+        if pin.name in h:
+            imp = np.clip(h[pin.name].to_numpy(dtype=float), 0.0, None)
+            pin.peak_so_far_mw = {month: max_demand_mw(imp, h.index, data.dt_h)}
+            pin.peak_so_far_from = f"simulated history {span} ({month})"
+
+
 def _net(res: DispatchResult, parks: list[str]) -> pd.DataFrame:
     return res.parks.pivot(index="time", columns="park", values="p_net_import_mw")[parks]
 
@@ -168,6 +190,7 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     """Baseline, counterfactual, optimised response and settlement of one event (see module docstring)."""
     say = log or (lambda msg: None)
     check_dr(scn, [event_id])
+    check_contract_calls(scn)
     dr = scn.dr
     ev = dr.event(event_id)
     prog = dr.programme(ev.programme)
@@ -181,12 +204,16 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     t1 = time.perf_counter()
     timings["prepare_s"] = t1 - t0
 
-    # 1. settlement baseline from the simulated history
+    # 1. settlement baseline from the simulated history (from the 1st of the horizon's billing month at the
+    # latest: the month's maximum demand so far is the demand charge's starting point)
     exclude = sorted({e.date for e in dr.events if set(event_parks(scn, e)) & set(parks)})
     shutdown = parks_shutdown_days(scn, parks)
     days = similar_days(ev.date, prog.baseline_days, exclude, shutdown=shutdown)
-    say(f"event '{ev.id}': history of {(ev.date - min(days)).days} day(s) for the baseline of {len(parks)} park(s)")
-    hist = simulate_history(scn, parks, days, ev.date, prep.capacity_mva, dr.history_strategy)
+    h_start = index[0].date()
+    first = min(min(days), h_start.replace(day=1)) if h_start.day > 1 else min(days)
+    say(f"event '{ev.id}': history of {(ev.date - first).days} day(s) for the baseline of {len(parks)} park(s) "
+        "and the month's maximum demand so far")
+    hist = simulate_history(scn, parks, days + [first], ev.date, prep.capacity_mva, dr.history_strategy)
     base_day, used = similar_day_baseline(hist, ev.date, prog.baseline_days, exclude, shutdown=shutdown)
     baseline = {p: base_day[p].reindex(index).to_numpy(dtype=float) for p in parks}
     mask = event_mask(index, ev)
@@ -202,7 +229,9 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     # 2. counterfactual: the no-event optimised dispatch
     say(f"event '{ev.id}': counterfactual (no-event) dispatch")
     sub = scn.model_copy(update={"parks": [p for p in scn.parks if p.name in parks]})
-    dm = build_model(model_data(sub, prep.profiles, prep.capacity_mva))
+    data = model_data(sub, prep.profiles, prep.capacity_mva)
+    month_so_far(data, hist)
+    dm = build_model(data)
     opts = dict(time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
     info0 = solve(dm, **opts)
     res0 = extract(dm, info0, strategy="no_event")
@@ -217,6 +246,9 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
         dm.open_event_window(steps)
     if prog.kind == "valley_filling":
         keep_own_generation(dm, parks, steps)
+    if prog.exclude_from_billed_demand:
+        for p in parks:
+            dm.exclude_from_billed_demand(p, steps)
     add_response(dm, parks, baseline, steps, prog.kind, commit, prog.energy_price_cny_per_mwh,
                  prog.shortfall_penalty_cny_per_mwh, prog.band)
     info1 = solve(dm, **opts)
@@ -233,6 +265,8 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     end_pos = steps[-1] + 1 if steps else 0
     cost0 = res0.costs.set_index("park")["total_cost_cny"]
     cost1 = res1.costs.set_index("park")["total_cost_cny"]
+    bill0 = res0.costs.set_index("park")
+    bill1 = res1.costs.set_index("park")
     rows, ts = [], []
     for p in parks:
         b = baseline[p]
@@ -253,6 +287,13 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
         row["cost_no_event_cny"] = float(cost0[p])
         row["cost_event_cny"] = float(cost1[p])
         row["delta_cost_cny"] = row["cost_event_cny"] - row["cost_no_event_cny"]
+        row["peak_so_far_mw"] = float(bill0.at[p, "peak_so_far_mw"])
+        row["max_demand_no_event_mw"] = float(bill0.at[p, "max_demand_mw"])
+        row["max_demand_event_mw"] = float(bill1.at[p, "max_demand_mw"])
+        row["demand_charge_no_event_cny"] = float(bill0.at[p, "demand_charge_cny"])
+        row["demand_charge_event_cny"] = float(bill1.at[p, "demand_charge_cny"])
+        row["demand_charge_effect_cny"] = row["demand_charge_event_cny"] - row["demand_charge_no_event_cny"]
+        row["demand_charge_basis"] = f"{bill0.at[p, 'demand_basis']}; month so far: {bill0.at[p, 'peak_so_far_from']}"
         row["net_benefit_cny"] = row["dr_revenue_cny"] - row["delta_cost_cny"]
         rows.append(row)
         v = np.zeros(len(index))
@@ -271,5 +312,6 @@ def simulate_events(scn: Scenario, event_ids: list[str] | None = None, log=None)
     """All events (default: every declared event), each against the same counterfactual horizon."""
     ids = event_ids or ([e.id for e in scn.dr.events] if scn.dr is not None else [])
     check_dr(scn, ids or None)
+    check_contract_calls(scn)
     prep = prepare(scn)
     return [simulate_event(scn, i, prep=prep, log=log) for i in ids]

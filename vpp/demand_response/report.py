@@ -29,6 +29,8 @@ COLUMNS = [
     ("penalty_cny", "pen CNY", "", "{:,.0f}"),
     ("rebound_mwh", "rebound MWh", "", "{:.3f}"),
     ("delta_cost_cny", "Δcost CNY", "", "{:,.0f}"),
+    ("demand_charge_effect_cny", "Δdemand CNY", "", "{:,.0f}"),
+    ("peak_so_far_mw", "so far MW", "", "{:.3f}"),
     ("net_benefit_cny", "net CNY", "", "{:,.0f}"),
 ]
 
@@ -52,7 +54,8 @@ def event_json(r) -> dict[str, Any]:
         "commitment_mw": r.commitment_mw,
         "totals": {c: float(s[c].sum()) for c in (
             "commitment_mw", "baseline_mwh", "verified_mwh", "payment_cny", "penalty_cny", "capacity_payment_cny",
-            "dr_revenue_cny", "rebound_mwh", "delta_cost_cny", "net_benefit_cny")},
+            "dr_revenue_cny", "rebound_mwh", "delta_cost_cny", "net_benefit_cny", "demand_charge_effect_cny")},
+        "demand_charge_basis": {row["park"]: row["demand_charge_basis"] for row in s.to_dict(orient="records")},
         "parks": s.to_dict(orient="records"),
         "timings_s": {k: round(v, 3) for k, v in r.timings_s.items()},
     }
@@ -75,13 +78,16 @@ def event_table(r) -> str:
             txt = "-" if v is None or (isinstance(v, float) and np.isnan(v)) else fmt.format(v)
             cells.append(txt.rjust(w) if i else txt.ljust(w))
         lines.append("  ".join(cells))
+    bases = sorted(set(r.summary["demand_charge_basis"]))
+    lines.append("demand charge: " + " | ".join(bases) + " (only the increase above the month so far is charged; "
+                 "docs/billing.md)")
     return "\n".join(lines)
 
 
 def _total(s) -> dict[str, Any]:
     out = {"park": "total"}
     for key in ("commitment_mw", "baseline_mwh", "verified_mw", "payment_cny", "penalty_cny", "rebound_mwh",
-                "delta_cost_cny", "net_benefit_cny"):
+                "delta_cost_cny", "demand_charge_effect_cny", "net_benefit_cny"):
         out[key] = float(s[key].sum())
     c = float(s["commitment_mwh"].sum())
     out["response_ratio"] = float(s["verified_mwh"].sum()) / c if c > 0 else float("nan")

@@ -16,6 +16,7 @@ import numpy as np
 import vpp.assets  # noqa: F401  (registers the asset kinds the model data refers to)
 from network_models.ratings import connection_capacity_mva
 from optimization import AssetInput, ModelData, ParkInput
+from scenarios.billing_schema import demand_basis
 from scenarios.schema import Scenario
 from vpp.profiles import Profiles, build_profiles
 
@@ -59,15 +60,27 @@ def prepare(scn: Scenario, grid: bool = True) -> Prepared:
     return Prepared(scn, profiles, net, elements, capacity, {"profiles_s": t1 - t0, "network_s": t2 - t1})
 
 
-def park_inputs(scn: Scenario, capacity_mva: dict[str, float | None]) -> list[ParkInput]:
-    """Connection limits: explicit values, else ``n × Sn × 0.95`` of the park's transformers, else none."""
+def park_inputs(scn: Scenario, capacity_mva: dict[str, float | None], first_month: str | None = None) -> list[ParkInput]:
+    """Connection limits: explicit values, else ``n × Sn × 0.95`` of the park's transformers, else none.
+
+    Bill (docs/billing.md): the park's basic-charge basis (``park.billing.basis``, else the tariff's), its
+    contract demand, power-factor standard and compensation; a declared ``billing.peak_so_far_mw`` is the
+    maximum demand of ``first_month`` (the horizon's first billing month) before the horizon.
+    """
     out = []
     for p in scn.parks:
         c = p.connection
         cap = capacity_mva.get(p.name)
         imp = c.p_import_max_mw if c.p_import_max_mw is not None else (cap * IMPORT_LIMIT_POWER_FACTOR if cap else None)
         exp = c.p_export_max_mw if c.p_export_max_mw is not None else imp
-        out.append(ParkInput(p.name, [a.name for a in p.assets], imp, exp, c.no_reverse_flow))
+        b = p.billing
+        pin = ParkInput(p.name, [a.name for a in p.assets], imp, exp, c.no_reverse_flow,
+                        demand_basis=demand_basis(b, scn.tariff.billing), contract_demand_mw=b.contract_demand_mw,
+                        power_factor_standard=b.power_factor_standard, q_compensation_mvar=b.q_compensation_mvar)
+        if b.peak_so_far_mw is not None and first_month is not None:
+            pin.peak_so_far_mw = {first_month: float(b.peak_so_far_mw)}
+            pin.peak_so_far_from = f"declared (park billing.peak_so_far_mw, {first_month})"
+        out.append(pin)
     return out
 
 
@@ -105,14 +118,15 @@ def export_price_for_model(profiles: Profiles) -> np.ndarray:
 
 def model_data(scn: Scenario, profiles: Profiles, capacity_mva: dict[str, float | None]) -> ModelData:
     """Plain optimisation inputs from a scenario and its profiles."""
-    demand = scn.tariff.demand_charge_cny_per_mw_month if scn.tariff.billing == "two_part_demand" else 0.0
+    demand = scn.tariff.demand_charge_cny_per_mw_month if scn.tariff.billing != "single_part" else 0.0
+    month = np.asarray(profiles.month, dtype=str)
     return ModelData(
         index=profiles.index,
         dt_h=profiles.dt_h,
         price_cny_per_mwh=profiles.prices["price_cny_per_mwh"].to_numpy(dtype=float),
         export_price_cny_per_mwh=export_price_for_model(profiles),
-        month=np.asarray(profiles.month, dtype=str),
+        month=month,
         demand_charge_cny_per_mw_month=demand,
-        parks=park_inputs(scn, capacity_mva),
+        parks=park_inputs(scn, capacity_mva, str(month[0]) if len(month) else None),
         assets=asset_inputs(scn, profiles),
     )
