@@ -27,6 +27,8 @@ DEFAULT_PRICE_CNY_PER_MWH = {
     ("valley_filling", "day_ahead"): 300.0,
     ("valley_filling", "real_time"): 300.0,
 }
+#: programme keys that a rule file replaces (given together with ``rule`` they are an error)
+RULE_REPLACES = ("band", "penalty_cny_per_mwh", "baseline_days")
 #: notice time [h] by notice type — domain §2.4, ASSUMPTION L
 DEFAULT_NOTICE_H = {"day_ahead": 24.0, "real_time": 0.5}
 
@@ -50,6 +52,10 @@ class DRProgramme(Strict):
     penalty_cny_per_mwh: NonNeg | None = Field(
         None, description="penalty per MWh of shortfall below band[0] × commitment; default the energy price (ASSUMPTION L)"
     )
+    rule: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        None, description="settlement rule: a shipped rule name (simulator, generic_provincial, hunan_2025) or the path "
+        "of a rule file (relative to the scenario file); default: the simulator rule built from band, penalty and "
+        "baseline_days (docs/demand_response.md)")
     baseline_days: Annotated[int, Field(ge=1, le=30)] = Field(5, description="N similar days averaged for the baseline (domain §2.4)")
 
     @model_validator(mode="after")
@@ -57,6 +63,11 @@ class DRProgramme(Strict):
         lo, hi = self.band
         if not (0 <= lo <= 1 <= hi):
             raise ValueError(f"band [{lo}, {hi}] must satisfy 0 <= min <= 1 <= max")
+        if self.rule is not None:
+            clash = [k for k in RULE_REPLACES if k in self.model_fields_set]
+            if clash:
+                raise ValueError(f"'{clash[0]}' is set by the rule file '{self.rule}': remove it from the programme "
+                                 "(or the 'rule' key to keep the simulator rule)")
         return self
 
     @property

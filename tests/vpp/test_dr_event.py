@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from scenarios import from_dict
 from vpp.demand_response.checks import check_dr
 from vpp.demand_response.event import simulate_event
+from vpp.demand_response.rules import simulator_rule
 from vpp.demand_response.settlement import settle
 from vpp.errors import ScenarioError
 
@@ -67,8 +68,7 @@ def test_event_energy_reappears_as_rebound_and_settlement_matches():
     assert s.rebound_mwh + s.pre_event_shift_mwh >= s.physical_response_mwh - 1e-6
     # settlement of the table = the pure rule on the time series; payment at the 2000 CNY/MWh default
     b = ts.baseline_mw.to_numpy()[ev]
-    ref = settle(b, a1[ev], 0.3, dt_h, kind="peak_shaving", price_cny_per_mwh=2000, penalty_cny_per_mwh=2000,
-                 band=(0.8, 1.2))
+    ref = settle(b, a1[ev], 0.3, dt_h, kind="peak_shaving", price_cny_per_mwh=2000, rule=simulator_rule())
     for k in ("verified_mwh", "payment_cny", "penalty_cny", "response_ratio"):
         assert s[k] == pytest.approx(ref[k], abs=1e-9)
     assert s.payment_cny == pytest.approx(2000 * min(s.verified_mwh, 1.2 * 0.6), abs=1e-6)

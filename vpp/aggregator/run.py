@@ -82,7 +82,7 @@ def run_instruction(district: District, scn, vpp: VPP, ins, *, ac: bool, log=Non
     P = district.members
     dt = district.dt_h
     say(f"instruction '{ins.id}': settlement baseline ({vpp.baseline})")
-    base = baselines(scn, vpp, P, ins.date, district.index, district.prep.capacity_mva, district.a0)
+    base = baselines(scn, vpp, P, ins.date, district.index, district.prep.capacity_mva, district.a0, start_h=ins.start_h)
     req = make_request(scn, vpp, ins, district.index, base)
     say(f"instruction '{ins.id}': joint response of {len(P)} parks")
     joint = district.solve_mode(req, base, "joint", ac=ac)
