@@ -27,7 +27,7 @@ DEFAULT_PRICE_CNY_PER_MWH = {
     ("valley_filling", "day_ahead"): 300.0,
     ("valley_filling", "real_time"): 300.0,
 }
-#: programme keys that a rule file replaces (given together with ``rule`` they are an error)
+#: programme keys that a rule file replaces (given with ``rule`` and a value other than the default, an error)
 RULE_REPLACES = ("band", "penalty_cny_per_mwh", "baseline_days")
 #: notice time [h] by notice type — domain §2.4, ASSUMPTION L
 DEFAULT_NOTICE_H = {"day_ahead": 24.0, "real_time": 0.5}
@@ -64,7 +64,9 @@ class DRProgramme(Strict):
         if not (0 <= lo <= 1 <= hi):
             raise ValueError(f"band [{lo}, {hi}] must satisfy 0 <= min <= 1 <= max")
         if self.rule is not None:
-            clash = [k for k in RULE_REPLACES if k in self.model_fields_set]
+            # a resolved scenario (every default written out) names the defaults: only other values clash
+            clash = [k for k in RULE_REPLACES
+                     if k in self.model_fields_set and getattr(self, k) != type(self).model_fields[k].default]
             if clash:
                 raise ValueError(f"'{clash[0]}' is set by the rule file '{self.rule}': remove it from the programme "
                                  "(or the 'rule' key to keep the simulator rule)")

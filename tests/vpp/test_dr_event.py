@@ -114,8 +114,14 @@ def test_cli_dr_on_the_shipped_scenario(tmp_path):
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)[0]
     assert out["event"] == "peak_0722_real_time" and out["price_cny_per_mwh"] == 4000.0
+    assert out["rule"]["name"] == "hunan_2025" and out["rule"]["version"] == "2025.1-draft"
     for p in out["parks"]:
-        assert p["payment_cny"] == pytest.approx(4000.0 * p["paid_mwh"])
+        assert p["rule"] == "hunan_2025"
+        # Hunan tiers: coefficient 0 below 0.5, 0.8 in [0.5, 0.8), 1 from 0.8
+        coef = 0.0 if p["response_ratio"] < 0.5 - 1e-9 else 0.8 if p["response_ratio"] < 0.8 - 1e-9 else 1.0
+        assert p["payment_coefficient"] == coef
+        assert p["payment_cny"] == pytest.approx(4000.0 * coef * p["paid_mwh"])
+        assert p["penalty_cny"] == pytest.approx(4000.0 * max(0.0, 0.5 * p["commitment_mwh"] - p["verified_mwh"]))
         assert p["paid_mwh"] <= 1.2 * p["commitment_mwh"] + 1e-9
     folder = tmp_path / "peak_0722_real_time"
     assert {"dr_summary.parquet", "dr_timeseries.parquet", "dr.json", "dr.png"} <= {f.name for f in folder.iterdir()}

@@ -148,3 +148,42 @@ def test_programme_rule_and_band_together_is_an_error():
 
     with pytest.raises(ValueError, match="'band' is set by the rule file"):
         DRProgramme(name="p", kind="peak_shaving", rule="generic_provincial", band=(0.5, 1.5))
+
+
+def test_without_rule_the_shipped_event_settles_as_before_rule_files():
+    """The simulator rule (no `rule` key) reproduces the figures of the simulator before rule files
+    (peak_0722_real_time of yuhua_district at 387383b: cold_chain 1600 CNY, robotics 960 CNY, no penalty)."""
+    from scenarios.loader import load
+    from vpp.demand_response.event import simulate_event
+
+    scn = load("yuhua_district")
+    progs = [p.model_copy(update={"rule": None}) for p in scn.dr.programmes]
+    scn = scn.model_copy(update={"dr": scn.dr.model_copy(update={"programmes": progs})})
+    r = simulate_event(scn, "peak_0722_real_time")
+    assert r.rule.name == "simulator"
+    s = r.summary.set_index("park")
+    assert s.loc["cold_chain", "payment_cny"] == pytest.approx(1600.0, abs=0.5)
+    assert s.loc["robotics", "payment_cny"] == pytest.approx(960.0, abs=0.5)
+    assert s.penalty_cny.sum() == pytest.approx(0.0, abs=1e-6)
+    assert (s.adjustment_factor == 1.0).all()
+
+
+@pytest.mark.parametrize("delivered_mw, comp, pen", [
+    # R = 1 MW over 4 × 15 min: E = 1 MWh; one member, baseline 5 MW, metered 5 − delivered
+    (0.4, 0.0, 2000 * (0.5 - 0.4)),      # ratio 0.4: unpaid; shortfall below 50 %: 0.1 MWh × 2000 = 200
+    (0.7, 2000 * 0.8 * 0.7, 0.0),        # ratio 0.7: 0.8 × 2000 × 0.7 MWh = 1120
+    (1.3, 2000 * 1.2, 0.0),              # ratio 1.3: paid up to 1.2 MWh = 2400
+])
+def test_vpp_settlement_by_generic_rule(delivered_mw, comp, pen):
+    from vpp.aggregator.portfolio import Request, Terms
+    from vpp.aggregator.settlement import settle_vpp
+
+    t = Terms("peak_shaving", 2000.0, GENERIC.penalty.price(2000.0),
+              (GENERIC.penalty.below_ratio, GENERIC.payment.paid_ratio_max), 24.0, 0.2, GENERIC)
+    req = Request("i", dt.date(2025, 7, 22), 18.0, 19.0, [0, 1, 2, 3], np.ones(4), t, 0)
+    s, parks = settle_vpp(req, {"p": np.full(4, 5.0)}, {"p": np.full(4, 5.0 - delivered_mw)}, 0.25)
+    assert s["rule"] == "generic_provincial"
+    assert s["compensation_cny"] == pytest.approx(comp)
+    assert s["penalty_cny"] == pytest.approx(pen)
+    assert s["aggregator_cny"] == pytest.approx(0.2 * comp)
+    assert float(parks.net_settlement_cny.sum()) + s["aggregator_cny"] == pytest.approx(comp - pen)

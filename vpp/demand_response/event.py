@@ -2,8 +2,11 @@
 
 Steps of :func:`simulate_event` (``vpp dr``):
 
-1. **Settlement baseline** ``B[p,t]`` per participating park: similar-day mean of a simulated history
-   (:mod:`vpp.demand_response.baseline`). A ``district_mw`` event is split over its parks pro rata to
+1. **Settlement baseline** ``B[p,t]`` per participating park, by the programme's settlement rule
+   (:mod:`vpp.demand_response.rules`; rule files ``scenarios/dr_rules/*.yaml``): N of M similar days of a
+   simulated history, mean or max (:mod:`vpp.demand_response.baseline`), times the rule's day-of
+   adjustment factor ``k`` (the LP plans on ``k`` of the counterfactual load, the settlement re-measures
+   it on the response's load). A ``district_mw`` event is split over its parks pro rata to
    ``max(0, baseline energy in the window)`` (equal shares if all are 0).
 2. **Counterfactual**: the no-event optimised dispatch of the horizon (the park's normal operation).
 3. **Response LP**: the same dispatch model, plus for each park ``p`` with commitment ``C_p`` over the
@@ -11,9 +14,10 @@ Steps of :func:`simulate_event` (``vpp dr``):
 
    * response energy ``V_p = sum_{t in E} (B[p,t] − a[p,t]) · dt_h`` (peak shaving) or
      ``sum (a − B) · dt_h`` (valley filling);
-   * paid energy ``Y_p <= V_p`` and ``Y_p <= band_max · C_p · D`` (free variable);
-   * shortfall ``S_p >= band_min · C_p · D − V_p``, ``S_p >= 0``;
-   * objective: dispatch cost ``− price · sum_p Y_p + penalty · sum_p S_p``.
+   * paid energy ``Y_p <= V_p`` and ``Y_p <= paid_ratio_max · C_p · D`` (free variable);
+   * shortfall ``S_p >= below_ratio · C_p · D − V_p``, ``S_p >= 0``;
+   * objective: dispatch cost ``− price · c(1) · sum_p Y_p + penalty · sum_p S_p`` (rule's full-tier
+     coefficient ``c(1)``; the payment tiers are not concave and are left to the settlement).
 
    This is the settlement rule of :mod:`vpp.demand_response.settlement` except that the per-step clipping at 0 is
    left out (it is not concave): the LP counts a step that goes the wrong way against the response,
