@@ -26,6 +26,7 @@ COLUMNS = [
     ("verified_mw", "verif MW", "", "{:.3f}"),
     ("adjustment_factor", "adj k", "", "{:.3f}"),
     ("response_ratio", "ratio", "", "{:.2f}"),
+    ("payment_coefficient", "coef", "", "{:.2f}"),
     ("payment_cny", "pay CNY", "", "{:,.0f}"),
     ("penalty_cny", "pen CNY", "", "{:,.0f}"),
     ("rebound_mwh", "rebound MWh", "", "{:.3f}"),
