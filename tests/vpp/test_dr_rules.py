@@ -187,3 +187,26 @@ def test_vpp_settlement_by_generic_rule(delivered_mw, comp, pen):
     assert s["penalty_cny"] == pytest.approx(pen)
     assert s["aggregator_cny"] == pytest.approx(0.2 * comp)
     assert float(parks.net_settlement_cny.sum()) + s["aggregator_cny"] == pytest.approx(comp - pen)
+
+
+def test_shipped_event_adjustment_factor_from_the_pre_event_window():
+    """Hunan rule on the real-time event 16-17 h: k = Σ actual / Σ baseline over 13:00-15:00 (2 h ending 1 h
+    before the start), clipped to [0.8, 1.2]; the settlement baseline is k × the similar-day mean."""
+    from scenarios.loader import load
+    from vpp.demand_response.event import simulate_event
+
+    r = simulate_event(load("yuhua_district"), "peak_0722_real_time")
+    assert r.rule.label == "hunan_2025 2025.1-draft"
+    for p in r.parks:
+        ts = r.timeseries[r.timeseries.park == p]
+        hour = ts.time.dt.hour + ts.time.dt.minute / 60
+        w = ((hour >= 13) & (hour < 15)).to_numpy()
+        assert w.sum() == 8
+        raw = ts.actual_mw.to_numpy()[w].sum() / ts.baseline_unadjusted_mw.to_numpy()[w].sum()
+        row = r.summary.set_index("park").loc[p]
+        assert row.adjustment_factor_raw == pytest.approx(raw)
+        assert row.adjustment_factor == pytest.approx(min(max(raw, 0.8), 1.2))
+        assert ts.baseline_mw.to_numpy() == pytest.approx(row.adjustment_factor * ts.baseline_unadjusted_mw.to_numpy())
+        ev = ts.in_event.to_numpy()
+        mean_red = float((ts.baseline_mw.to_numpy()[ev] - ts.actual_mw.to_numpy()[ev]).mean())
+        assert row.verified_mw == pytest.approx(max(0.0, mean_red))     # average_mw measure
