@@ -210,3 +210,23 @@ def test_shipped_event_adjustment_factor_from_the_pre_event_window():
         ev = ts.in_event.to_numpy()
         mean_red = float((ts.baseline_mw.to_numpy()[ev] - ts.actual_mw.to_numpy()[ev]).mean())
         assert row.verified_mw == pytest.approx(max(0.0, mean_red))     # average_mw measure
+
+
+def test_vpp_settlement_baseline_remeasures_the_day_of_factor():
+    """yuhua_vpp settles by hunan_2025: window 15:00-17:00 for an 18 h instruction. Unadjusted baseline 2 MW,
+    metered 3 MW in the window: k = 1.5 capped at 1.2 -> settlement baseline 2.4 MW; metered 1.2 MW: 0.6 -> 0.8."""
+    from scenarios.loader import load
+    from vpp.aggregator.portfolio import remeasured_baselines
+
+    scn = load("yuhua_district")
+    vpp = scn.vpps[0]
+    idx = pd.date_range("2025-07-22", periods=96, freq="15min", tz="Asia/Shanghai")
+    u = {"a": np.full(96, 2.0), "b": np.full(96, 2.0)}
+    planned = {"a": np.full(96, 2.2), "b": np.full(96, 2.2)}
+    act = {"a": np.full(96, 10.0), "b": np.full(96, 10.0)}  # outside the window: must not count
+    act["a"][60:68] = 3.0   # steps 15:00-16:45
+    act["b"][60:68] = 1.2
+    out = remeasured_baselines(scn, vpp, planned, u, act, idx, dt.date(2025, 7, 22), 18.0)
+    assert out["a"] == pytest.approx(np.full(96, 2.4))
+    assert out["b"] == pytest.approx(np.full(96, 1.6))
+    assert remeasured_baselines(scn, vpp, planned, {}, act, idx, dt.date(2025, 7, 22), 18.0) is planned

@@ -22,6 +22,27 @@ from scenarios.dr_schema import DEFAULT_PRICE_CNY_PER_MWH
 from vpp.demand_response.event import event_mask, notice_step
 
 
+def remeasured_baselines(scn, vpp, baseline_mw: dict[str, np.ndarray], unadjusted: dict[str, np.ndarray],
+                         actual_mw: dict[str, np.ndarray], index: pd.DatetimeIndex, date, start_h: float) -> dict[str, np.ndarray]:
+    """The settlement baselines with the rule's day-of factor measured on the metered load ``actual_mw``
+    (``baseline_mw`` carries the factor of the no-instruction dispatch the LP planned on). Without an
+    adjustment (or ``unadjusted`` empty) ``baseline_mw`` is returned unchanged."""
+    if not unadjusted:
+        return baseline_mw
+    from vpp.demand_response.baseline import adjustment_factor, adjustment_window
+    from vpp.demand_response.rules import programme_rule
+
+    adj = programme_rule(scn.dr.programme(vpp.programme)).baseline.adjustment
+    win = adjustment_window(index, date, float(start_h), adj)
+    out = {}
+    for p, b in baseline_mw.items():
+        u = unadjusted[p]
+        ok = win & ~np.isnan(u)
+        k = adjustment_factor(u[ok], np.asarray(actual_mw[p])[ok], adj.cap)[1]
+        out[p] = np.where(np.isnan(u), b, k * u)
+    return out
+
+
 @dataclass(frozen=True)
 class Terms:
     """Settlement terms of one instruction (units in the names)."""
@@ -120,7 +141,8 @@ def make_request(scn, vpp, ins, index: pd.DatetimeIndex, baseline_mw: dict[str, 
 
 
 def baselines(scn, vpp, parks: list[str], date, index: pd.DatetimeIndex, capacity_mva: dict,
-              counterfactual_mw: dict[str, np.ndarray], start_h: float | None = None) -> dict[str, np.ndarray]:
+              counterfactual_mw: dict[str, np.ndarray], start_h: float | None = None,
+              unadjusted: dict | None = None) -> dict[str, np.ndarray]:
     """Settlement baseline ``B[p,t]`` [MW] of each member on the model's index (module docstring)."""
     if vpp.baseline == "counterfactual":
         return {p: np.asarray(counterfactual_mw[p], dtype=float).copy() for p in parks}
@@ -139,6 +161,8 @@ def baselines(scn, vpp, parks: list[str], date, index: pd.DatetimeIndex, capacit
     out = {}
     for p in parks:
         b = base[p].reindex(index).to_numpy(dtype=float)
+        if win is not None and unadjusted is not None:
+            unadjusted[p] = b.copy()
         if win is not None:
             ok = win & ~np.isnan(b)
             b = adjustment_factor(b[ok], np.asarray(counterfactual_mw[p])[ok], br.adjustment.cap)[1] * b
