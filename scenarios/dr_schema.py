@@ -28,6 +28,8 @@ DEFAULT_PRICE_CNY_PER_MWH = {
     ("valley_filling", "day_ahead"): 300.0,
     ("valley_filling", "real_time"): 300.0,
 }
+#: programme keys that a rule file replaces (given with ``rule`` and a value other than the default, an error)
+RULE_REPLACES = ("band", "penalty_cny_per_mwh", "baseline_days")
 #: notice time [h] by notice type — domain §2.4, ASSUMPTION L
 DEFAULT_NOTICE_H = {"day_ahead": 24.0, "real_time": 0.5}
 
@@ -51,6 +53,10 @@ class DRProgramme(Strict):
     penalty_cny_per_mwh: NonNeg | None = Field(
         None, description="penalty per MWh of shortfall below band[0] × commitment; default the energy price (ASSUMPTION L)"
     )
+    rule: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        None, description="settlement rule: a shipped rule name (simulator, generic_provincial, hunan_2025) or the path "
+        "of a rule file (relative to the scenario file); default: the simulator rule built from band, penalty and "
+        "baseline_days (docs/demand_response.md)")
     baseline_days: Annotated[int, Field(ge=1, le=30)] = Field(5, description="N similar days averaged for the baseline (domain §2.4)")
     exclude_from_billed_demand: bool = Field(
         False, description="the event's steps do not count in the participating parks' billed maximum demand (需量), "
@@ -61,6 +67,13 @@ class DRProgramme(Strict):
         lo, hi = self.band
         if not (0 <= lo <= 1 <= hi):
             raise ValueError(f"band [{lo}, {hi}] must satisfy 0 <= min <= 1 <= max")
+        if self.rule is not None:
+            # a resolved scenario (every default written out) names the defaults: only other values clash
+            clash = [k for k in RULE_REPLACES
+                     if k in self.model_fields_set and getattr(self, k) != type(self).model_fields[k].default]
+            if clash:
+                raise ValueError(f"'{clash[0]}' is set by the rule file '{self.rule}': remove it from the programme "
+                                 "(or the 'rule' key to keep the simulator rule)")
         return self
 
     @property

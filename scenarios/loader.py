@@ -190,7 +190,7 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>", base_dir: Path |
         if not p.is_absolute():
             net = scn.network.model_copy(update={"path": str((base_dir / p).resolve())})
             scn = scn.model_copy(update={"network": net})
-    return _resolve_data_files(scn, source, base_dir)
+    return _resolve_dr_rules(_resolve_data_files(scn, source, base_dir), base_dir)
 
 
 #: asset fields that name a data file (a model with a ``path``): meter profile, PV production or
@@ -229,6 +229,55 @@ def _resolve_data_files(scn: Scenario, source: str, base_dir: Path | None) -> Sc
     if problems:
         raise ScenarioError(source, problems)
     return scn.model_copy(update={"parks": parks}) if changed else scn
+
+
+DR_RULES_DIR = SHIPPED_DIR / "dr_rules"
+
+
+def shipped_dr_rules() -> dict[str, Path]:
+    """DR programme rule files shipped with the package (``scenarios/dr_rules/*.yaml``), by name (file stem)."""
+    return {p.stem: p for p in sorted(DR_RULES_DIR.glob("*.yaml"))}
+
+
+def dr_rule_path(name_or_path: str, base_dir: Path | None = None) -> Path:
+    """The file of a rule: a shipped rule name, else a path (relative to ``base_dir``, default the cwd)."""
+    known = shipped_dr_rules()
+    if name_or_path in known:
+        return known[name_or_path]
+    p = Path(name_or_path).expanduser()
+    if not p.is_absolute():
+        p = (base_dir if base_dir is not None else Path.cwd()) / p
+    return p.resolve()
+
+
+def load_dr_rule(name_or_path: str, base_dir: Path | None = None):
+    """Read and validate a DR rule file (:class:`scenarios.dr_rule_schema.DRRule`); every problem is a
+    :class:`ScenarioError` naming the rule file and the field."""
+    from scenarios.dr_rule_schema import DRRule
+
+    path = dr_rule_path(name_or_path, base_dir)
+    if not path.is_file():
+        what = "is a directory, not a rule file" if path.is_dir() else "rule file not found"
+        raise ScenarioError(str(path), [Problem("", f"{what} (shipped rules: {', '.join(shipped_dr_rules())})")])
+    data = read_yaml(path)
+    try:
+        return DRRule.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(str(path), problems_from_validation(exc, data)) from None
+
+
+def _resolve_dr_rules(scn: Scenario, base_dir: Path | None) -> Scenario:
+    """Make the path of every programme's rule file absolute (shipped names stay) and validate each file."""
+    if scn.dr is None or not any(p.rule for p in scn.dr.programmes):
+        return scn
+    progs = []
+    for prog in scn.dr.programmes:
+        if prog.rule is not None:
+            load_dr_rule(prog.rule, base_dir)  # raises with the file and the field
+            if prog.rule not in shipped_dr_rules():
+                prog = prog.model_copy(update={"rule": str(dr_rule_path(prog.rule, base_dir))})
+        progs.append(prog)
+    return scn.model_copy(update={"dr": scn.dr.model_copy(update={"programmes": progs})})
 
 
 def load(path_or_name: str | Path, *, days: int | None = None, start: dt.date | str | None = None) -> Scenario:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from scenarios import from_dict
 from vpp.demand_response.checks import check_dr
 from vpp.demand_response.event import simulate_event
+from vpp.demand_response.rules import simulator_rule
 from vpp.demand_response.settlement import settle
 from vpp.errors import ScenarioError
 
@@ -67,8 +68,7 @@ def test_event_energy_reappears_as_rebound_and_settlement_matches():
     assert s.rebound_mwh + s.pre_event_shift_mwh >= s.physical_response_mwh - 1e-6
     # settlement of the table = the pure rule on the time series; payment at the 2000 CNY/MWh default
     b = ts.baseline_mw.to_numpy()[ev]
-    ref = settle(b, a1[ev], 0.3, dt_h, kind="peak_shaving", price_cny_per_mwh=2000, penalty_cny_per_mwh=2000,
-                 band=(0.8, 1.2))
+    ref = settle(b, a1[ev], 0.3, dt_h, kind="peak_shaving", price_cny_per_mwh=2000, rule=simulator_rule())
     for k in ("verified_mwh", "payment_cny", "penalty_cny", "response_ratio"):
         assert s[k] == pytest.approx(ref[k], abs=1e-9)
     assert s.payment_cny == pytest.approx(2000 * min(s.verified_mwh, 1.2 * 0.6), abs=1e-6)
@@ -114,8 +114,14 @@ def test_cli_dr_on_the_shipped_scenario(tmp_path):
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)[0]
     assert out["event"] == "peak_0722_real_time" and out["price_cny_per_mwh"] == 4000.0
+    assert out["rule"]["name"] == "hunan_2025" and out["rule"]["version"] == "2025.1-draft"
     for p in out["parks"]:
-        assert p["payment_cny"] == pytest.approx(4000.0 * p["paid_mwh"])
+        assert p["rule"] == "hunan_2025"
+        # Hunan tiers: coefficient 0 below 0.5, 0.8 in [0.5, 0.8), 1 from 0.8
+        coef = 0.0 if p["response_ratio"] < 0.5 - 1e-9 else 0.8 if p["response_ratio"] < 0.8 - 1e-9 else 1.0
+        assert p["payment_coefficient"] == coef
+        assert p["payment_cny"] == pytest.approx(4000.0 * coef * p["paid_mwh"])
+        assert p["penalty_cny"] == pytest.approx(4000.0 * max(0.0, 0.5 * p["commitment_mwh"] - p["verified_mwh"]))
         assert p["paid_mwh"] <= 1.2 * p["commitment_mwh"] + 1e-9
     folder = tmp_path / "peak_0722_real_time"
     assert {"dr_summary.parquet", "dr_timeseries.parquet", "dr.json", "dr.png"} <= {f.name for f in folder.iterdir()}

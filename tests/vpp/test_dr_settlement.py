@@ -10,6 +10,7 @@ import pytest
 
 from vpp.demand_response.baseline import similar_day_baseline, similar_days
 from vpp.demand_response.event import split_district
+from vpp.demand_response.rules import simulator_rule
 from vpp.demand_response.settlement import settle, verified_response_mw
 
 
@@ -49,7 +50,7 @@ def test_settlement_below_band_pays_delivered_and_penalises_shortfall():
     # ratio 0.6875 < 0.8: payment 2000 × 1.375 = 2750; shortfall 1.6 − 1.375 = 0.225 MWh × 3000 = 675
     # capacity payment forfeited (ratio below band)
     s = settle([10, 10, 10, 10], [8, 9, 11, 7.5], 2.0, 0.25, kind="peak_shaving", price_cny_per_mwh=2000,
-               penalty_cny_per_mwh=3000, band=(0.8, 1.2), capacity_cny_per_mw_month=5000, month_share=0.5)
+               rule=simulator_rule((0.8, 1.2), 3000.0), capacity_cny_per_mw_month=5000, month_share=0.5)
     assert s["verified_mwh"] == pytest.approx(1.375)
     assert s["response_ratio"] == pytest.approx(0.6875)
     assert s["payment_cny"] == pytest.approx(2750.0)
@@ -63,7 +64,7 @@ def test_settlement_above_band_is_capped_and_earns_capacity_payment():
     # same response, C = 1 MW: E_c = 1 MWh, ratio 1.375 > 1.2 -> paid 1.2 MWh × 2000 = 2400, no penalty;
     # capacity 5000 CNY/MW·month × 1 MW × 0.5 = 2500
     s = settle([10, 10, 10, 10], [8, 9, 11, 7.5], 1.0, 0.25, kind="peak_shaving", price_cny_per_mwh=2000,
-               penalty_cny_per_mwh=3000, band=(0.8, 1.2), capacity_cny_per_mw_month=5000, month_share=0.5)
+               rule=simulator_rule((0.8, 1.2), 3000.0), capacity_cny_per_mw_month=5000, month_share=0.5)
     assert s["paid_mwh"] == pytest.approx(1.2)
     assert s["payment_cny"] == pytest.approx(2400.0)
     assert s["penalty_cny"] == 0.0
@@ -73,8 +74,8 @@ def test_settlement_above_band_is_capped_and_earns_capacity_payment():
 
 def test_valley_filling_settlement():
     # extra consumption [0.5, 1.5] MW over 2 × 30 min against C = 1 MW: V = 1.0 MWh, E_c = 1 MWh, ratio 1
-    s = settle([3, 3], [3.5, 4.5], 1.0, 0.5, kind="valley_filling", price_cny_per_mwh=300, penalty_cny_per_mwh=300,
-               band=(0.8, 1.2))
+    s = settle([3, 3], [3.5, 4.5], 1.0, 0.5, kind="valley_filling", price_cny_per_mwh=300,
+               rule=simulator_rule((0.8, 1.2)))
     assert s["response_ratio"] == pytest.approx(1.0)
     assert s["payment_cny"] == pytest.approx(300.0) and s["penalty_cny"] == 0.0
 

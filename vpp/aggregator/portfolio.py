@@ -22,6 +22,27 @@ from scenarios.dr_schema import DEFAULT_PRICE_CNY_PER_MWH
 from vpp.demand_response.event import event_mask, notice_step
 
 
+def remeasured_baselines(scn, vpp, baseline_mw: dict[str, np.ndarray], unadjusted: dict[str, np.ndarray],
+                         actual_mw: dict[str, np.ndarray], index: pd.DatetimeIndex, date, start_h: float) -> dict[str, np.ndarray]:
+    """The settlement baselines with the rule's day-of factor measured on the metered load ``actual_mw``
+    (``baseline_mw`` carries the factor of the no-instruction dispatch the LP planned on). Without an
+    adjustment (or ``unadjusted`` empty) ``baseline_mw`` is returned unchanged."""
+    if not unadjusted:
+        return baseline_mw
+    from vpp.demand_response.baseline import adjustment_factor, adjustment_window
+    from vpp.demand_response.rules import programme_rule
+
+    adj = programme_rule(scn.dr.programme(vpp.programme)).baseline.adjustment
+    win = adjustment_window(index, date, float(start_h), adj)
+    out = {}
+    for p, b in baseline_mw.items():
+        u = unadjusted[p]
+        ok = win & ~np.isnan(u)
+        k = adjustment_factor(u[ok], np.asarray(actual_mw[p])[ok], adj.cap)[1]
+        out[p] = np.where(np.isnan(u), b, k * u)
+    return out
+
+
 @dataclass(frozen=True)
 class Terms:
     """Settlement terms of one instruction (units in the names)."""
@@ -32,6 +53,7 @@ class Terms:
     band: tuple[float, float]
     notice_h: float
     aggregator_share: float
+    rule: object = None  # scenarios.dr_rule_schema.DRRule; None: the simulator rule with this band and penalty
 
     @property
     def sign(self) -> float:
@@ -40,18 +62,23 @@ class Terms:
 
 def terms_for(scn, vpp, kind: str, **override) -> Terms:
     """Terms of ``vpp`` for direction ``kind``; ``override`` replaces single fields (capability test)."""
+    from vpp.demand_response.rules import programme_price_cny_per_mwh, programme_rule, simulator_rule
+
     prog = scn.dr.programme(vpp.programme) if (vpp.programme and scn.dr is not None) else None
     if prog is not None:
-        price = prog.energy_price_cny_per_mwh
-        penalty = prog.shortfall_penalty_cny_per_mwh
-        band = tuple(prog.band)
+        rule = programme_rule(prog)
+        price = programme_price_cny_per_mwh(prog, rule)
+        penalty = rule.penalty.price(price)
+        band = (rule.penalty.below_ratio, rule.payment.paid_ratio_max)
         notice = prog.notice_hours
     else:
         price = float(vpp.price_cny_per_mwh) if vpp.price_cny_per_mwh is not None else DEFAULT_PRICE_CNY_PER_MWH[(kind, "day_ahead")]
         penalty = float(vpp.penalty_cny_per_mwh) if vpp.penalty_cny_per_mwh is not None else price
         band = tuple(vpp.band)
         notice = float(vpp.notice_h)
-    t = Terms(kind, float(price), float(penalty), (float(band[0]), float(band[1])), float(notice), float(vpp.aggregator_share))
+        rule = simulator_rule((float(band[0]), float(band[1])), float(penalty))
+    t = Terms(kind, float(price), float(penalty), (float(band[0]), float(band[1])), float(notice), float(vpp.aggregator_share),
+              rule)
     return Terms(**{**t.__dict__, **override})
 
 
@@ -114,22 +141,31 @@ def make_request(scn, vpp, ins, index: pd.DatetimeIndex, baseline_mw: dict[str, 
 
 
 def baselines(scn, vpp, parks: list[str], date, index: pd.DatetimeIndex, capacity_mva: dict,
-              counterfactual_mw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+              counterfactual_mw: dict[str, np.ndarray], start_h: float | None = None,
+              unadjusted: dict | None = None) -> dict[str, np.ndarray]:
     """Settlement baseline ``B[p,t]`` [MW] of each member on the model's index (module docstring)."""
     if vpp.baseline == "counterfactual":
         return {p: np.asarray(counterfactual_mw[p], dtype=float).copy() for p in parks}
-    from vpp.demand_response.baseline import parks_shutdown_days, similar_day_baseline, similar_days, simulate_history
+    from vpp.demand_response.baseline import (adjustment_factor, adjustment_window, parks_shutdown_days, similar_day_baseline,
+                                              similar_days, simulate_history)
+    from vpp.demand_response.rules import programme_rule, simulator_rule
 
-    n_days = 5
-    if vpp.programme and scn.dr is not None and scn.dr.programme(vpp.programme) is not None:
-        n_days = scn.dr.programme(vpp.programme).baseline_days
+    prog = scn.dr.programme(vpp.programme) if (vpp.programme and scn.dr is not None) else None
+    rule = programme_rule(prog) if prog is not None else simulator_rule()
+    br = rule.baseline
     shutdown = parks_shutdown_days(scn, parks)
-    days = similar_days(date, n_days, shutdown=shutdown)
+    days = similar_days(date, br.n_days, shutdown=shutdown, m_days=br.m_days)
     hist = simulate_history(scn, parks, days, date, capacity_mva, scn.dr.history_strategy if scn.dr else "optimised")
-    base, _ = similar_day_baseline(hist, date, n_days, shutdown=shutdown)
+    base, _ = similar_day_baseline(hist, date, br.n_days, shutdown=shutdown, m_days=br.m_days, aggregate=br.aggregate)
+    win = adjustment_window(index, date, float(start_h), br.adjustment) if (br.adjustment and start_h is not None) else None
     out = {}
     for p in parks:
         b = base[p].reindex(index).to_numpy(dtype=float)
+        if win is not None and unadjusted is not None:
+            unadjusted[p] = b.copy()
+        if win is not None:
+            ok = win & ~np.isnan(b)
+            b = adjustment_factor(b[ok], np.asarray(counterfactual_mw[p])[ok], br.adjustment.cap)[1] * b
         # steps of other days (multi-day horizon): the counterfactual (no settlement there)
         out[p] = np.where(np.isnan(b), counterfactual_mw[p], b)
     return out

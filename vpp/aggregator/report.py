@@ -48,6 +48,10 @@ def vpp_text(r) -> str:
         out.append(f"\ninstruction {q.id}: {s['kind']} {q.date} {q.start_h:05.2f}-{q.end_h:05.2f} h, requested "
                    f"{s['requested_mw']:.3f} MW ({s['requested_mwh']:.3f} MWh), {q.terms.price_cny_per_mwh / 1000:g} CNY/kWh, "
                    f"band {q.terms.band[0]:g}-{q.terms.band[1]:g}")
+        if q.terms.rule is not None:
+            from vpp.demand_response.report import rule_line
+
+            out.append(f"  {rule_line(q.terms.rule)}; payment coefficient {s['payment_coefficient']:g}")
         out.append(f"  delivered {s['delivered_mwh']:.3f} MWh (verified {s['verified_mwh']:.3f}, ratio {s['delivery_ratio']:.2f}), "
                    f"shortfall {s['shortfall_mwh']:.3f} MWh (max {s['shortfall_max_mw']:.3f} MW)")
         out.append(f"  compensation {s['compensation_cny']:,.0f} CNY − penalty {s['penalty_cny']:,.0f} CNY = parks "

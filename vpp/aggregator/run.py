@@ -28,7 +28,7 @@ import pandas as pd
 from scenarios.vpp_schema import VPP
 from vpp.aggregator.checks import check_vpps
 from vpp.aggregator.joint import District, net_of
-from vpp.aggregator.portfolio import Request, baselines, make_request, terms_for, window_steps
+from vpp.aggregator.portfolio import Request, baselines, make_request, remeasured_baselines, terms_for, window_steps
 from vpp.aggregator.settlement import settle_vpp
 from vpp.dispatch import prepare
 from vpp.errors import VppError
@@ -82,7 +82,13 @@ def run_instruction(district: District, scn, vpp: VPP, ins, *, ac: bool, log=Non
     P = district.members
     dt = district.dt_h
     say(f"instruction '{ins.id}': settlement baseline ({vpp.baseline})")
-    base = baselines(scn, vpp, P, ins.date, district.index, district.prep.capacity_mva, district.a0)
+    unadj: dict = {}
+    base = baselines(scn, vpp, P, ins.date, district.index, district.prep.capacity_mva, district.a0, start_h=ins.start_h,
+                     unadjusted=unadj)
+
+    def settled(a):  # the settlement baseline: the rule's day-of factor measured on the metered load ``a``
+        return remeasured_baselines(scn, vpp, base, unadj, a, district.index, ins.date, ins.start_h)
+
     req = make_request(scn, vpp, ins, district.index, base)
     say(f"instruction '{ins.id}': joint response of {len(P)} parks")
     joint = district.solve_mode(req, base, "joint", ac=ac)
@@ -90,13 +96,14 @@ def run_instruction(district: District, scn, vpp: VPP, ins, *, ac: bool, log=Non
     alone = district.solve_mode(req, base, "alone")
     pro = district.solve_mode(req, base, "prorata")
     a_joint = net_of(joint.dispatch, P)
-    summ, parks_df = settle_vpp(req, base, a_joint, dt)
+    base_j = settled(a_joint)
+    summ, parks_df = settle_vpp(req, base_j, a_joint, dt)
     sp_parks, sp_assets = district.setpoints(joint, req, base)
     W = req.steps
-    D = sum(req.terms.sign * (base[p][W] - a_joint[p][W]) for p in P)
+    D = sum(req.terms.sign * (base_j[p][W] - a_joint[p][W]) for p in P)
     delivery = pd.DataFrame({"time": district.index[W], "requested_mw": req.r_mw, "delivered_mw": D,
                              "shortfall_mw": np.clip(req.r_mw - D, 0, None),
-                             "baseline_sum_mw": sum(base[p][W] for p in P), "normal_sum_mw": sum(district.a0[p][W] for p in P),
+                             "baseline_sum_mw": sum(base_j[p][W] for p in P), "normal_sum_mw": sum(district.a0[p][W] for p in P),
                              "actual_sum_mw": sum(a_joint[p][W] for p in P)})
     if req.target_mw is not None:
         delivery["target_mw"] = req.target_mw
@@ -111,13 +118,13 @@ def run_instruction(district: District, scn, vpp: VPP, ins, *, ac: bool, log=Non
             for p in P:
                 r_p = Request(req.id, req.date, req.start_h, req.end_h, W, phi[p] * req.r_mw,
                               type(req.terms)(**{**req.terms.__dict__, "aggregator_share": 0.0}), req.t_notice)
-                s, _ = settle_vpp(r_p, {p: base[p]}, {p: a[p]}, dt)
+                s, _ = settle_vpp(r_p, {p: settled(a)[p]}, {p: a[p]}, dt)
                 comp += s["compensation_cny"]
                 pen += s["penalty_cny"]
-            delivered = float(sum(req.terms.sign * (base[p][W] - a[p][W]) for p in P).sum() * dt)
+            delivered = float(sum(req.terms.sign * (settled(a)[p][W] - a[p][W]) for p in P).sum() * dt)
             short = float("nan")
         else:
-            s, _ = settle_vpp(req, base, a, dt)
+            s, _ = settle_vpp(req, settled(a), a, dt)
             comp, pen, delivered, short = s["compensation_cny"], s["penalty_cny"], s["delivered_mwh"], s["shortfall_mwh"]
         cost = district.members_cost(mr.dispatch)
         rows.append({"mode": mr.mode, "dispatch_cost_cny": cost, "delta_dispatch_cost_cny": cost - cost_normal,
@@ -141,7 +148,7 @@ def run_instruction(district: District, scn, vpp: VPP, ins, *, ac: bool, log=Non
     summ["demand_charge_basis"] = "; ".join(sorted({f"{b0.at[p, 'demand_basis']}, month so far: {b0.at[p, 'peak_so_far_from']}"
                                                     for p in P}))
     summ["delta_dispatch_cost_cny"] = cost_j - cost_normal
-    return InstructionResult(req, base, delivery, sp_parks, sp_assets, summ, parks_df, comp_df,
+    return InstructionResult(req, base_j, delivery, sp_parks, sp_assets, summ, parks_df, comp_df,
                              _ac_summary(joint.ac), joint.network_rounds, joint.dispatch.assets)
 
 

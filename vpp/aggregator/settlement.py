@@ -5,10 +5,13 @@ baseline ``B[p,t]`` and metered net import ``a[p,t]`` [MW], direction ``sign`` (
 valley filling), price ``π``, penalty price ``π_s``, band ``[lo, hi]``, aggregator share ``σ``:
 
 * park response ``d[p,t] = sign · (B[p,t] − a[p,t])``; delivered ``D[t] = Σ_p d[p,t]`` (substation);
-* **VPP level** (grid ↔ VPP): verified energy ``V = Σ_t max(D[t], 0) · dt_h``; requested energy
-  ``E = Σ_t R[t] · dt_h``; paid energy ``Y = min(V, hi · E)``; shortfall energy
-  ``S = Σ_t max(0, lo · R[t] − D[t]) · dt_h`` (per step: a dispatch instruction is followed step by step);
-  compensation ``= π · Y``; penalty ``= π_s · S``;
+* **VPP level** (grid ↔ VPP), by the programme's rule (``terms.rule``, :mod:`scenarios.dr_rule_schema`):
+  requested energy ``E = Σ_t R[t] · dt_h``; verified energy ``V = Σ_t max(D[t], 0) · dt_h`` (rule measure
+  ``energy``) or ``V = max(0, Σ_t D[t] · dt_h)`` (``average_mw``: the window-average delivery); ratio
+  ``ρ = V / E``; paid energy ``Y = min(V, hi · E)``; compensation ``= π · c(ρ) · Y`` with ``c`` the rule's
+  payment-tier coefficient; shortfall energy ``S = Σ_t max(0, lo · R[t] − D[t]) · dt_h`` (``energy``: per
+  step, a dispatch instruction is followed step by step) or ``S = max(0, lo · E − V)`` (``average_mw``);
+  penalty ``= π_s · S``. ``lo``/``hi`` are the rule's penalty floor and paid cap (``terms.band``);
 * **allocation** of the request to parks (their share of the instruction): ``R_p[t] = R[t] · w_p[t]`` with
   ``w_p[t] = max(d[p,t], 0) / Σ_q max(d[q,t], 0)`` (pro rata to what each park delivered at that step;
   pro rata to baseline energy in the window where nobody delivered);
@@ -45,16 +48,26 @@ def settle_vpp(req, baseline_mw: dict[str, np.ndarray], actual_mw: dict[str, np.
     sign = t.sign
     lo, hi = t.band
     W = req.steps
+    if t.rule is not None:
+        rule = t.rule
+    else:
+        from vpp.demand_response.rules import simulator_rule
+
+        rule = simulator_rule((float(lo), float(hi)), float(t.penalty_cny_per_mwh))
     parks = list(baseline_mw)
     R = np.asarray(req.r_mw, dtype=float)
     d = {p: sign * (baseline_mw[p][W] - actual_mw[p][W]) for p in parks}
     D = sum(d.values()) if parks else np.zeros(len(W))
-    verified = float(np.clip(D, 0, None).sum() * dt_h)
     e_req = float(R.sum() * dt_h)
+    if rule.response_measure == "energy":
+        verified = float(np.clip(D, 0, None).sum() * dt_h)
+        shortfall = float(np.clip(lo * R - D, 0, None).sum() * dt_h)
+    else:
+        verified = max(0.0, float(np.sum(D) * dt_h))
+        shortfall = max(0.0, lo * e_req - verified)
     paid = min(verified, hi * e_req)
-    short_t = np.clip(lo * R - D, 0, None)
-    shortfall = float(short_t.sum() * dt_h)
-    comp = t.price_cny_per_mwh * paid
+    coef = rule.payment.coefficient(verified / e_req) if e_req > 0 else 0.0
+    comp = t.price_cny_per_mwh * coef * paid
     pen = t.penalty_cny_per_mwh * shortfall
     base_e = {p: float(sign * baseline_mw[p][W].sum() * dt_h) for p in parks}
     # allocation of the request per step
@@ -67,7 +80,7 @@ def settle_vpp(req, baseline_mw: dict[str, np.ndarray], actual_mw: dict[str, np.
     rows = []
     for p in parks:
         s = settle(baseline_mw[p][W], actual_mw[p][W], float(alloc[p].mean()) if len(W) else 0.0, dt_h, kind=t.kind,
-                   price_cny_per_mwh=t.price_cny_per_mwh, penalty_cny_per_mwh=t.penalty_cny_per_mwh, band=t.band)
+                   rule=rule, price_cny_per_mwh=t.price_cny_per_mwh)
         rows.append({"park": p, "allocation_mw": float(alloc[p].mean()) if len(W) else 0.0,
                      "baseline_mwh": s["baseline_mwh"], "actual_mwh": s["actual_mwh"], "verified_mwh": s["verified_mwh"],
                      "verified_mw": s["verified_mw"], "response_ratio": s["response_ratio"],
@@ -86,6 +99,7 @@ def settle_vpp(req, baseline_mw: dict[str, np.ndarray], actual_mw: dict[str, np.
         "paid_mwh": paid, "shortfall_mwh": shortfall, "shortfall_max_mw": float(np.clip(R - D, 0, None).max()) if len(R) else 0.0,
         "compensation_cny": comp, "penalty_cny": pen, "net_settlement_cny": comp - pen,
         "aggregator_cny": aggregator, "parks_cny": float(df.net_settlement_cny.sum()) if len(df) else 0.0,
+        "rule": rule.name, "rule_version": rule.version, "payment_coefficient": coef,
         "price_cny_per_mwh": t.price_cny_per_mwh, "penalty_cny_per_mwh": t.penalty_cny_per_mwh, "band": list(t.band),
         "aggregator_share": t.aggregator_share,
     }

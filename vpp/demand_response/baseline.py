@@ -40,23 +40,35 @@ MAX_LOOKBACK_DAYS = 120
 
 
 def similar_days(event_day: dt.date, n_days: int, exclude: Iterable[dt.date] = (),
-                 max_lookback: int = MAX_LOOKBACK_DAYS, shutdown: Iterable[dt.date] = ()) -> list[dt.date]:
+                 max_lookback: int = MAX_LOOKBACK_DAYS, shutdown: Iterable[dt.date] = (),
+                 m_days: int | None = None) -> list[dt.date]:
     """The ``n_days`` most recent days before ``event_day`` of the same class, not in ``exclude`` (newest first).
 
     Working-day event: working days (make-up workdays included; holidays and ``shutdown`` days not).
     Non-working-day event: ``"weekend"`` days only (no holidays, make-up workdays or ``shutdown`` days).
+    ``m_days`` (N of M): only the last ``m_days`` days of the class are candidates (excluded days count
+    among the M); if fewer than ``n_days`` of them remain, all that remain are used (at least one).
+    ``m_days=None``: look back (at most ``max_lookback`` calendar days) until ``n_days`` are found.
     """
     excl = set(exclude)
     sd = frozenset(shutdown)
     want = "workday" if day_type(event_day, sd) == "workday" else "weekend"
     out: list[dt.date] = []
+    seen = 0
     d = event_day
     for _ in range(max_lookback):
         d -= dt.timedelta(days=1)
-        if d not in excl and day_type(d, sd) == want:
+        if day_type(d, sd) != want:
+            continue
+        seen += 1
+        if d not in excl:
             out.append(d)
             if len(out) == n_days:
                 return out
+        if m_days is not None and seen == m_days:
+            if out:
+                return out
+            raise VppError(f"every one of the last {m_days} similar days before {event_day} is excluded (event days)")
     raise VppError(f"fewer than {n_days} similar days in the {max_lookback} days before {event_day}")
 
 
@@ -68,14 +80,17 @@ def parks_shutdown_days(scn, parks: Iterable[str]) -> list[dt.date]:
 
 def similar_day_baseline(history_mw: pd.DataFrame, event_day: dt.date, n_days: int,
                          exclude: Iterable[dt.date] = (),
-                         shutdown: Iterable[dt.date] = ()) -> tuple[pd.DataFrame, list[dt.date]]:
-    """Baseline per park [MW] at each step of ``event_day`` and the days it averages.
+                         shutdown: Iterable[dt.date] = (), m_days: int | None = None,
+                         aggregate: str = "mean") -> tuple[pd.DataFrame, list[dt.date]]:
+    """Baseline per park [MW] at each step of ``event_day`` and the days it combines.
 
     ``history_mw``: tz-aware interval-beginning index covering whole days before ``event_day``, one
     column per park (net import [MW]). Returns a frame on the event day's steps (same step of day as in
     the history) and the selected days, newest first. Every selected day must be in the history.
+    ``aggregate``: ``mean`` ``B[p,s] = (1/N) Σ_d x[p,d,s]`` or ``max`` ``B[p,s] = max_d x[p,d,s]``;
+    ``m_days``: see :func:`similar_days`.
     """
-    days = similar_days(event_day, n_days, exclude, shutdown=shutdown)
+    days = similar_days(event_day, n_days, exclude, shutdown=shutdown, m_days=m_days)
     local = history_mw.index
     dates = np.array([t.date() for t in local])
     step_of_day = (local.hour * 60 + local.minute).to_numpy()
@@ -85,11 +100,36 @@ def similar_day_baseline(history_mw: pd.DataFrame, event_day: dt.date, n_days: i
         if not sel.any():
             raise VppError(f"the simulated history has no data for {d} (needed by the baseline of {event_day})")
         blocks.append(history_mw.loc[sel].set_axis(step_of_day[sel], axis=0))
-    mean = sum(blocks) / len(blocks)
+    if aggregate == "mean":
+        mean = sum(blocks) / len(blocks)
+    elif aggregate == "max":
+        mean = pd.concat(blocks).groupby(level=0).max().loc[blocks[0].index]
+    else:
+        raise ValueError(f"unknown baseline aggregate '{aggregate}'")
     minutes = mean.index.to_numpy()
     t0 = pd.Timestamp(event_day).tz_localize(local.tz)
     mean.index = pd.DatetimeIndex(t0 + pd.to_timedelta(minutes, unit="min"), name="time")
     return mean, days
+
+
+def adjustment_window(index: pd.DatetimeIndex, event_day: dt.date, start_h: float, adj) -> np.ndarray:
+    """Steps of ``index`` in the day-of adjustment window ``[start − gap_h − window_h, start − gap_h)`` on the
+    event day (a window reaching before midnight is cut at midnight; empty if it lies before the horizon)."""
+    t0 = pd.Timestamp(event_day).tz_localize(index.tz)
+    end = t0 + pd.Timedelta(hours=start_h - adj.gap_h)
+    begin = max(t0, end - pd.Timedelta(hours=adj.window_h))
+    return np.asarray((index >= begin) & (index < end))
+
+
+def adjustment_factor(baseline_window_mw, actual_window_mw, cap: tuple[float, float]) -> tuple[float, float]:
+    """Day-of adjustment factor (日内调整系数): ``k = Σ a / Σ B`` over the pre-event window, and ``k``
+    clipped to ``cap = [k_min, k_max]``; returns ``(raw, capped)``. An empty window or ``Σ B <= 0`` gives 1."""
+    b = float(np.sum(np.asarray(baseline_window_mw, dtype=float)))
+    a = float(np.sum(np.asarray(actual_window_mw, dtype=float)))
+    if len(np.atleast_1d(baseline_window_mw)) == 0 or b <= 1e-9:
+        return 1.0, 1.0
+    raw = a / b
+    return raw, float(min(max(raw, cap[0]), cap[1]))
 
 
 def history_index(days: list[dt.date], event_day: dt.date, resolution_min: int) -> pd.DatetimeIndex:

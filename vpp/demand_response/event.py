@@ -2,8 +2,11 @@
 
 Steps of :func:`simulate_event` (``vpp dr``):
 
-1. **Settlement baseline** ``B[p,t]`` per participating park: similar-day mean of a simulated history
-   (:mod:`vpp.demand_response.baseline`). A ``district_mw`` event is split over its parks pro rata to
+1. **Settlement baseline** ``B[p,t]`` per participating park, by the programme's settlement rule
+   (:mod:`vpp.demand_response.rules`; rule files ``scenarios/dr_rules/*.yaml``): N of M similar days of a
+   simulated history, mean or max (:mod:`vpp.demand_response.baseline`), times the rule's day-of
+   adjustment factor ``k`` (the LP plans on ``k`` of the counterfactual load, the settlement re-measures
+   it on the response's load). A ``district_mw`` event is split over its parks pro rata to
    ``max(0, baseline energy in the window)`` (equal shares if all are 0).
 2. **Counterfactual**: the no-event optimised dispatch of the horizon (the park's normal operation).
 3. **Response LP**: the same dispatch model, plus for each park ``p`` with commitment ``C_p`` over the
@@ -11,9 +14,10 @@ Steps of :func:`simulate_event` (``vpp dr``):
 
    * response energy ``V_p = sum_{t in E} (B[p,t] − a[p,t]) · dt_h`` (peak shaving) or
      ``sum (a − B) · dt_h`` (valley filling);
-   * paid energy ``Y_p <= V_p`` and ``Y_p <= band_max · C_p · D`` (free variable);
-   * shortfall ``S_p >= band_min · C_p · D − V_p``, ``S_p >= 0``;
-   * objective: dispatch cost ``− price · sum_p Y_p + penalty · sum_p S_p``.
+   * paid energy ``Y_p <= V_p`` and ``Y_p <= paid_ratio_max · C_p · D`` (free variable);
+   * shortfall ``S_p >= below_ratio · C_p · D − V_p``, ``S_p >= 0``;
+   * objective: dispatch cost ``− price · c(1) · sum_p Y_p + penalty · sum_p S_p`` (rule's full-tier
+     coefficient ``c(1)``; the payment tiers are not concave and are left to the settlement).
 
    This is the settlement rule of :mod:`vpp.demand_response.settlement` except that the per-step clipping at 0 is
    left out (it is not concave): the LP counts a step that goes the wrong way against the response,
@@ -51,9 +55,11 @@ from optimization.results import DispatchResult, extract
 from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp.dispatch import model_data, prepare
-from vpp.demand_response.baseline import parks_shutdown_days, similar_day_baseline, similar_days, simulate_history
+from vpp.demand_response.baseline import (adjustment_factor, adjustment_window, parks_shutdown_days, similar_day_baseline,
+                                          similar_days, simulate_history)
 from vpp.demand_response.calls import check_contract_calls
 from vpp.demand_response.checks import check_dr, event_parks
+from vpp.demand_response.rules import programme_price_cny_per_mwh, programme_rule
 from vpp.demand_response.settlement import settle
 
 
@@ -73,6 +79,8 @@ class EventResult:
     with_event: DispatchResult
     history_mw: pd.DataFrame
     timings_s: dict[str, float] = field(default_factory=dict)
+    rule: object = None  # the settlement rule (scenarios.dr_rule_schema.DRRule)
+    price_cny_per_mwh: float = float("nan")  # energy price of the event under the rule
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -204,17 +212,22 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     t1 = time.perf_counter()
     timings["prepare_s"] = t1 - t0
 
-    # 1. settlement baseline from the simulated history (from the 1st of the horizon's billing month at the
-    # latest: the month's maximum demand so far is the demand charge's starting point)
-    exclude = sorted({e.date for e in dr.events if set(event_parks(scn, e)) & set(parks)})
+    # 1. settlement baseline from the simulated history, by the programme's rule (from the 1st of the
+    # horizon's billing month at the latest: the month's maximum demand so far is the demand charge's
+    # starting point)
+    rule = programme_rule(prog)
+    price = programme_price_cny_per_mwh(prog, rule)
+    brule = rule.baseline
+    exclude = sorted({e.date for e in dr.events if set(event_parks(scn, e)) & set(parks)}) if brule.exclude_event_days else []
     shutdown = parks_shutdown_days(scn, parks)
-    days = similar_days(ev.date, prog.baseline_days, exclude, shutdown=shutdown)
+    days = similar_days(ev.date, brule.n_days, exclude, shutdown=shutdown, m_days=brule.m_days)
     h_start = index[0].date()
     first = min(min(days), h_start.replace(day=1)) if h_start.day > 1 else min(days)
-    say(f"event '{ev.id}': history of {(ev.date - first).days} day(s) for the baseline of {len(parks)} park(s) "
-        "and the month's maximum demand so far")
+    say(f"event '{ev.id}': rule {rule.label}; history of {(ev.date - first).days} day(s) for the baseline of "
+        f"{len(parks)} park(s) and the month's maximum demand so far")
     hist = simulate_history(scn, parks, days + [first], ev.date, prep.capacity_mva, dr.history_strategy)
-    base_day, used = similar_day_baseline(hist, ev.date, prog.baseline_days, exclude, shutdown=shutdown)
+    base_day, used = similar_day_baseline(hist, ev.date, brule.n_days, exclude, shutdown=shutdown, m_days=brule.m_days,
+                                          aggregate=brule.aggregate)
     baseline = {p: base_day[p].reindex(index).to_numpy(dtype=float) for p in parks}
     mask = event_mask(index, ev)
     steps = [int(t) for t in np.flatnonzero(mask)]
@@ -238,6 +251,14 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     t3 = time.perf_counter()
     timings["counterfactual_s"] = t3 - t2
 
+    # day-of adjustment: the LP plans on the factor of the counterfactual (the park's load before it is told);
+    # the settlement uses the factor of the metered (response) load
+    adj_win = adjustment_window(index, ev.date, ev.start_h, brule.adjustment) if brule.adjustment else np.zeros(len(index), bool)
+    a0_all = _net(res0, parks)
+    k_plan = {p: adjustment_factor(baseline[p][adj_win], a0_all[p].to_numpy()[adj_win], brule.adjustment.cap)[1]
+              if brule.adjustment else 1.0 for p in parks}
+    base_plan = {p: k_plan[p] * baseline[p] for p in parks}
+
     # 3.-4. response LP on the same model
     say(f"event '{ev.id}': optimised response")
     t_notice = notice_step(index, ev, prog.notice_hours)
@@ -249,8 +270,8 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     if prog.exclude_from_billed_demand:
         for p in parks:
             dm.exclude_from_billed_demand(p, steps)
-    add_response(dm, parks, baseline, steps, prog.kind, commit, prog.energy_price_cny_per_mwh,
-                 prog.shortfall_penalty_cny_per_mwh, prog.band)
+    add_response(dm, parks, base_plan, steps, prog.kind, commit, price * rule.payment.coefficient(1.0),
+                 rule.penalty.price(price), (rule.penalty.below_ratio, rule.payment.paid_ratio_max))
     info1 = solve(dm, **opts)
     res1 = extract(dm, info1, strategy="dr_event")
     t4 = time.perf_counter()
@@ -269,15 +290,16 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     bill1 = res1.costs.set_index("park")
     rows, ts = [], []
     for p in parks:
-        b = baseline[p]
         x0 = a0[p].to_numpy()
         x1 = a1[p].to_numpy()
-        s = settle(b[steps], x1[steps], commit[p], dt_h, kind=prog.kind, price_cny_per_mwh=prog.energy_price_cny_per_mwh,
-                   penalty_cny_per_mwh=prog.shortfall_penalty_cny_per_mwh, band=prog.band,
+        k_raw, k = adjustment_factor(baseline[p][adj_win], x1[adj_win], brule.adjustment.cap) if brule.adjustment else (1.0, 1.0)
+        b = k * baseline[p]
+        s = settle(b[steps], x1[steps], commit[p], dt_h, kind=prog.kind, rule=rule, price_cny_per_mwh=price,
                    capacity_cny_per_mw_month=prog.capacity_payment_cny_per_mw_month, month_share=1.0 / max(n_month, 1))
         diff = sign * (x0 - x1)  # > 0: response direction
         pre = slice(0, steps[0]) if steps else slice(0, 0)
-        row = {"event": ev.id, "park": p, **s}
+        row = {"event": ev.id, "park": p, "rule": rule.name, "rule_version": rule.version,
+               "adjustment_factor_raw": k_raw, "adjustment_factor": k, **s}
         row["counterfactual_mwh"] = float(x0[steps].sum() * dt_h)
         row["baseline_minus_counterfactual_mwh"] = row["baseline_mwh"] - row["counterfactual_mwh"]
         row["physical_response_mwh"] = float(diff[steps].sum() * dt_h)
@@ -299,13 +321,13 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
         v = np.zeros(len(index))
         v[steps] = np.clip(sign * (b[steps] - x1[steps]), 0, None)
         ts.append(pd.DataFrame({
-            "time": index, "park": p, "in_event": mask, "baseline_mw": b, "counterfactual_mw": x0,
-            "actual_mw": x1, "verified_mw": v,
+            "time": index, "park": p, "in_event": mask, "baseline_mw": b, "baseline_unadjusted_mw": baseline[p],
+            "counterfactual_mw": x0, "actual_mw": x1, "verified_mw": v,
         }))
     summary = pd.DataFrame(rows)
     timeseries = pd.concat(ts, ignore_index=True)
     timings["total_s"] = time.perf_counter() - t0
-    return EventResult(ev, prog, parks, commit, used, t_notice, timeseries, summary, res0, res1, hist, timings)
+    return EventResult(ev, prog, parks, commit, used, t_notice, timeseries, summary, res0, res1, hist, timings, rule, price)
 
 
 def simulate_events(scn: Scenario, event_ids: list[str] | None = None, log=None) -> list[EventResult]:

@@ -24,7 +24,9 @@ COLUMNS = [
     ("commitment_mw", "req MW", "", "{:.3f}"),
     ("baseline_mwh", "base MWh", "", "{:.3f}"),
     ("verified_mw", "verif MW", "", "{:.3f}"),
+    ("adjustment_factor", "adj k", "", "{:.3f}"),
     ("response_ratio", "ratio", "", "{:.2f}"),
+    ("payment_coefficient", "coef", "", "{:.2f}"),
     ("payment_cny", "pay CNY", "", "{:,.0f}"),
     ("penalty_cny", "pen CNY", "", "{:,.0f}"),
     ("rebound_mwh", "rebound MWh", "", "{:.3f}"),
@@ -47,9 +49,10 @@ def event_json(r) -> dict[str, Any]:
         "date": str(r.event.date),
         "start_h": r.event.start_h,
         "end_h": r.event.end_h,
-        "price_cny_per_mwh": p.energy_price_cny_per_mwh,
-        "penalty_cny_per_mwh": p.shortfall_penalty_cny_per_mwh,
-        "band": list(p.band),
+        "rule": rule_json(r.rule),
+        "price_cny_per_mwh": r.price_cny_per_mwh,
+        "penalty_cny_per_mwh": r.rule.penalty.price(r.price_cny_per_mwh),
+        "band": [r.rule.penalty.below_ratio, r.rule.payment.paid_ratio_max],
         "baseline_days": [str(d) for d in r.baseline_days],
         "commitment_mw": r.commitment_mw,
         "totals": {c: float(s[c].sum()) for c in (
@@ -61,12 +64,36 @@ def event_json(r) -> dict[str, Any]:
     }
 
 
+def rule_json(rule) -> dict[str, Any]:
+    """Name, version and the settlement terms of a rule, as written in ``dr.json`` and ``vpp.json``."""
+    b = rule.baseline
+    return {"name": rule.name, "version": rule.version, "sources": [s.id for s in rule.sources],
+            "baseline": {"n_days": b.n_days, "m_days": b.m_days, "aggregate": b.aggregate,
+                         "exclude_event_days": b.exclude_event_days,
+                         "adjustment": b.adjustment.model_dump(mode="json") if b.adjustment else None},
+            "response_measure": rule.response_measure,
+            "payment_tiers": [t.model_dump(mode="json") for t in rule.payment.tiers],
+            "paid_ratio_max": rule.payment.paid_ratio_max, "penalty_below_ratio": rule.penalty.below_ratio}
+
+
+def rule_line(rule) -> str:
+    """One line naming the rule and its terms (terminal output of ``vpp dr`` and ``vpp aggregate``)."""
+    b = rule.baseline
+    tiers = ", ".join(f"{t.from_ratio:g}-{'' if t.to_ratio is None else f'{t.to_ratio:g}'}: {t.coefficient:g}"
+                      for t in rule.payment.tiers)
+    adj = (f"day-of adjustment {b.adjustment.window_h:g} h ending {b.adjustment.gap_h:g} h before, cap "
+           f"{b.adjustment.cap[0]:g}-{b.adjustment.cap[1]:g}" if b.adjustment else "no day-of adjustment")
+    m = f" of the last {b.m_days}" if b.m_days else ""
+    return (f"rule {rule.label}: baseline {b.aggregate} of {b.n_days}{m} similar days, {adj}; response {rule.response_measure}; "
+            f"tiers [{tiers}], paid up to {rule.payment.paid_ratio_max:g}, penalty below {rule.penalty.below_ratio:g}")
+
+
 def event_table(r) -> str:
     """Per-park figures of one event as a plain-text table."""
     p = r.programme
     head = (f"event {r.event.id}: {p.kind} ({p.notice}, notice {p.notice_hours:g} h) {r.event.date} "
-            f"{r.event.start_h:05.2f}-{r.event.end_h:05.2f} h, {p.energy_price_cny_per_mwh / 1000:g} CNY/kWh, "
-            f"band {p.band[0]:g}-{p.band[1]:g}; baseline = mean of {', '.join(d.strftime('%m-%d') for d in r.baseline_days)}")
+            f"{r.event.start_h:05.2f}-{r.event.end_h:05.2f} h, {r.price_cny_per_mwh / 1000:g} CNY/kWh; "
+            f"baseline days {', '.join(d.strftime('%m-%d') for d in r.baseline_days)}\n{rule_line(r.rule)}")
     widths = [max(len(h), 11) for _, h, _, _ in COLUMNS]
     widths[0] = max(15, max(len(x) for x in r.summary["park"]))
     lines = [head, "  ".join(h.rjust(w) if i else h.ljust(w) for i, ((_, h, _, _), w) in enumerate(zip(COLUMNS, widths)))]
