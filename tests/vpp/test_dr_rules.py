@@ -151,8 +151,9 @@ def test_programme_rule_and_band_together_is_an_error():
 
 
 def test_without_rule_the_shipped_event_settles_as_before_rule_files():
-    """The simulator rule (no `rule` key) reproduces the figures of the simulator before rule files
-    (peak_0722_real_time of yuhua_district at 387383b: cold_chain 1600 CNY, robotics 960 CNY, no penalty)."""
+    """The simulator rule (no `rule` key) reproduces the figures of the simulator before rule files, with the
+    month-so-far demand charge (peak_0722_real_time of yuhua_district: cold_chain 2400 CNY, paid at the 120 % cap,
+    robotics 960 CNY, no penalty; 1600 / 960 CNY before the month so far)."""
     from scenarios.loader import load
     from vpp.demand_response.event import simulate_event
 
@@ -162,7 +163,7 @@ def test_without_rule_the_shipped_event_settles_as_before_rule_files():
     r = simulate_event(scn, "peak_0722_real_time")
     assert r.rule.name == "simulator"
     s = r.summary.set_index("park")
-    assert s.loc["cold_chain", "payment_cny"] == pytest.approx(1600.0, abs=0.5)
+    assert s.loc["cold_chain", "payment_cny"] == pytest.approx(2400.0, abs=0.5)
     assert s.loc["robotics", "payment_cny"] == pytest.approx(960.0, abs=0.5)
     assert s.penalty_cny.sum() == pytest.approx(0.0, abs=1e-6)
     assert (s.adjustment_factor == 1.0).all()
