@@ -54,18 +54,13 @@ def kpi_table(k: dict[str, Any]) -> str:
                 continue
             val = _fmt(k.get(key), unit)
         lines.append(f"{label:<30} {val}")
-    peaks = k.get("peak_import_mw") or {}
-    if peaks:
-        lines.append("-" * 52)
-        lines.append("peak import per park [MW]")
-        for park, v in peaks.items():
-            lines.append(f"  {park:<28} {v:,.3f}")
-    basis = k.get("demand_charge_basis") or {}
-    if basis:
-        lines.append("-" * 52)
-        lines.append("demand charge basis per park (docs/billing.md)")
-        for park, v in basis.items():
-            lines.append(f"  {park:<28} {v}")
+    for key, title, fmt in (("peak_import_mw", "peak import per park [MW]", "{:,.3f}"),
+                            ("demand_charge_basis", "demand charge basis per park (docs/billing.md)", "{}")):
+        per_park = k.get(key) or {}
+        if per_park:
+            lines.append("-" * 52)
+            lines.append(title)
+            lines.extend(f"  {park:<28} {fmt.format(v)}" for park, v in per_park.items())
     nc = k.get("network_constraints") or {}
     if nc.get("mode") not in (None, "none"):
         lines.append("-" * 52)

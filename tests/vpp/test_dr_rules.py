@@ -231,3 +231,24 @@ def test_vpp_settlement_baseline_remeasures_the_day_of_factor():
     assert out["a"] == pytest.approx(np.full(96, 2.4))
     assert out["b"] == pytest.approx(np.full(96, 1.6))
     assert remeasured_baselines(scn, vpp, planned, {}, act, idx, dt.date(2025, 7, 22), 18.0) is planned
+
+
+def test_a_park_declines_when_responding_is_worth_less_than_the_penalty():
+    """peak_0722_real_time of yuhua_district under hunan_2025: robotics' day-of factor (0.83, re-measured on
+    its load) puts the baseline under its no-event load; the planned response would cost 1,512 CNY for no
+    paid response, not responding costs the penalty below 50 %: 0.5 × 0.3 MW × 1 h × 4000 CNY/MWh = 600 CNY.
+    It declines: its event-day dispatch is the counterfactual, Δcost 0, net −600 CNY."""
+    from scenarios.loader import load
+    from vpp.demand_response.event import simulate_event
+
+    r = simulate_event(load("yuhua_district"), "peak_0722_real_time")
+    s = r.summary.set_index("park")
+    assert not bool(s.loc["robotics", "responded"]) and bool(s.loc["cold_chain", "responded"])
+    assert s.loc["robotics", "penalty_cny"] == pytest.approx(600.0, abs=0.5)
+    assert s.loc["robotics", "delta_cost_cny"] == pytest.approx(0.0, abs=1e-6)
+    assert s.loc["robotics", "net_benefit_cny"] == pytest.approx(-600.0, abs=0.5)
+    ts = r.timeseries[r.timeseries.park == "robotics"]
+    assert ts.actual_mw.to_numpy() == pytest.approx(ts.counterfactual_mw.to_numpy(), abs=1e-12)
+    w = r.with_event.parks[r.with_event.parks.park == "robotics"].p_net_import_mw.to_numpy()
+    n = r.no_event.parks[r.no_event.parks.park == "robotics"].p_net_import_mw.to_numpy()
+    assert w == pytest.approx(n, abs=1e-12)

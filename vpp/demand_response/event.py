@@ -29,7 +29,11 @@ Steps of :func:`simulate_event` (``vpp dr``):
    normal schedule until told). A day-ahead notice before the horizon start fixes nothing.
    Blocks that relax a limit during a called peak-shaving window are told the event's steps
    (``DispatchModel.open_event_window``: the air-conditioning set-point may rise by ``setpoint_raise_max_k``).
-5. **Figures** per park: verified response and settlement, physical response against the
+5. **Decline**: a park whose settled response (exact rule, factor re-measured) is worth less than not
+   responding (the counterfactual dispatch settled by the same rule, penalty included) declines: its
+   event-day dispatch is the counterfactual (``responded = False``). The LP cannot see the tiers, so this
+   comparison is made after it.
+6. **Figures** per park: verified response and settlement, physical response against the
    counterfactual, energy shifted before the event, rebound after it, cost change and net benefit
 
    ``net_benefit_cny = dr_revenue_cny − (cost_event_cny − cost_no_event_cny)``
@@ -43,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -189,6 +193,22 @@ def month_so_far(data, hist: pd.DataFrame) -> None:
             pin.peak_so_far_from = f"simulated history {span} ({month})"
 
 
+def keep_counterfactual(res1: DispatchResult, res0: DispatchResult, parks: list[str]) -> DispatchResult:
+    """``res1`` with the rows of ``parks`` (parks, assets, costs) taken from ``res0``: those parks do not
+    respond (their event-day dispatch is the no-event one)."""
+    out = {}
+    for name in ("parks", "assets", "costs"):
+        a, b = getattr(res1, name), getattr(res0, name)
+        if len(a) != len(b) or not (a["park"].to_numpy() == b["park"].to_numpy()).all():
+            raise ValueError(f"{name}: the two dispatches do not have the same rows")
+        rows = a["park"].isin(parks).to_numpy()
+        cols = [c for c in a.columns if c in b.columns]
+        merged = a.copy()
+        merged.loc[rows, cols] = b.loc[rows, cols].to_numpy()
+        out[name] = merged
+    return replace(res1, **out)
+
+
 def _net(res: DispatchResult, parks: list[str]) -> pd.DataFrame:
     return res.parks.pivot(index="time", columns="park", values="p_net_import_mw")[parks]
 
@@ -289,17 +309,36 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     bill0 = res0.costs.set_index("park")
     bill1 = res1.costs.set_index("park")
     rows, ts = [], []
+    def settled(p, x):
+        k_raw, k = adjustment_factor(baseline[p][adj_win], x[adj_win], brule.adjustment.cap) if brule.adjustment else (1.0, 1.0)
+        b = k * baseline[p]
+        s = settle(b[steps], x[steps], commit[p], dt_h, kind=prog.kind, rule=rule, price_cny_per_mwh=price,
+                   capacity_cny_per_mw_month=prog.capacity_payment_cny_per_mw_month, month_share=1.0 / max(n_month, 1))
+        return k_raw, k, b, s
+
+    # The LP plans on a linear price and on the counterfactual's day-of factor; the rule's tiers and the
+    # factor re-measured on the metered load can make the planned response worth less than not responding
+    # (the counterfactual dispatch, settled by the same rule and paying its penalty): such a park declines,
+    # and its event-day dispatch is the counterfactual.
+    declined = []
+    for p in parks:
+        x0, x1 = a0[p].to_numpy(), a1[p].to_numpy()
+        net1 = settled(p, x1)[3]["dr_revenue_cny"] - (float(cost1[p]) - float(cost0[p]))
+        if settled(p, x0)[3]["dr_revenue_cny"] > net1 + 1e-6:
+            declined.append(p)
+    if declined:
+        res1 = keep_counterfactual(res1, res0, declined)
+        a1 = _net(res1, parks)
+        cost1 = res1.costs.set_index("park")["total_cost_cny"]
+        bill1 = res1.costs.set_index("park")
     for p in parks:
         x0 = a0[p].to_numpy()
         x1 = a1[p].to_numpy()
-        k_raw, k = adjustment_factor(baseline[p][adj_win], x1[adj_win], brule.adjustment.cap) if brule.adjustment else (1.0, 1.0)
-        b = k * baseline[p]
-        s = settle(b[steps], x1[steps], commit[p], dt_h, kind=prog.kind, rule=rule, price_cny_per_mwh=price,
-                   capacity_cny_per_mw_month=prog.capacity_payment_cny_per_mw_month, month_share=1.0 / max(n_month, 1))
+        k_raw, k, b, s = settled(p, x1)
         diff = sign * (x0 - x1)  # > 0: response direction
         pre = slice(0, steps[0]) if steps else slice(0, 0)
         row = {"event": ev.id, "park": p, "rule": rule.name, "rule_version": rule.version,
-               "adjustment_factor_raw": k_raw, "adjustment_factor": k, **s}
+               "responded": p not in declined, "adjustment_factor_raw": k_raw, "adjustment_factor": k, **s}
         row["counterfactual_mwh"] = float(x0[steps].sum() * dt_h)
         row["baseline_minus_counterfactual_mwh"] = row["baseline_mwh"] - row["counterfactual_mwh"]
         row["physical_response_mwh"] = float(diff[steps].sum() * dt_h)
