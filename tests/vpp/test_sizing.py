@@ -14,7 +14,7 @@ from tests.optimization.helpers import make_data
 from vpp import economics as ec
 from vpp.errors import VppError
 from vpp.evaluation.year import evaluate
-from vpp.evaluation.sizing import build_sizing_model, parse_size
+from vpp.evaluation.sizing import build_rep_sizing_model, build_sizing_model, parse_size
 
 
 def _load(p=20.0):
@@ -90,5 +90,89 @@ def test_sizing_on_less_than_a_year_is_refused():
     # the capex of a year against one day's operation would be scaled by 365/1: refused, not annualised
     with pytest.raises(VppError, match=r"--size needs a year: 1 day\(s\) are not annualised"):
         evaluate(load("single_park"), days=1, size="pv,battery")
-    with pytest.raises(VppError, match="--size with --representative-days is not available"):
-        evaluate(load("single_park"), year=2025, representative_days=12, size="pv,battery")
+
+
+
+def _pv_data(demand=0.0):
+    pv = PV(kind="pv", name="pv", p_mwp=1.0)
+    data = make_data([500, 500], [(pv, {"p_available_mw": np.array([0.5, 1.0])}),
+                                  (_load(5.0), {"p_load_mw": np.array([5.0, 5.0])})], demand=demand)
+    data.sizing = {"pv": {"pv_mwp": (0.0, 2.0)}}
+    return data
+
+
+def _battery_data(demand=0.0):
+    bat = Battery(kind="battery", name="b", p_max_mw=1, e_max_mwh=1, soc_min=0, soc_max=1, soc_init=0, soc_end=0,
+                  eta_charge=1, eta_discharge=1, degradation_cost_cny_per_mwh=7.0)
+    data = make_data([100, 1100], [(bat, None), (_load(), {"p_load_mw": np.array([20.0, 20.0])})], demand=demand)
+    data.sizing = {"b": {"battery_e_mwh": (0.0, 10.0), "battery_p_mw": (0.0, 10.0)}}
+    return data
+
+
+@pytest.mark.parametrize("make, cost_u", [(_pv_data, {"pv_mwp": 749.0}),
+                                          (_battery_data, {"battery_e_mwh": 900.0, "battery_p_mw": 0.0})])
+def test_rep_sizing_with_unit_weights_equals_the_unweighted_lp(make, cost_u):
+    # two typical days of weight 1 each, every step bounding the one billing month: the weighted LP is the
+    # period LP (scale 1), demand charge and the battery's degradation cost included
+    ref = solve(build_sizing_model(make(demand=30.0), cost_u)).objective_cny
+    data = make(demand=30.0)
+    dm = build_rep_sizing_model(data, cost_u, np.ones(2), {str(data.month[0]): [0, 1]})
+    assert solve(dm).objective_cny == pytest.approx(ref, rel=1e-9)
+    # battery: each MWh of size is worth 1100 − 100 − 7 (wear) − 30 (the charging hour's peak rises) > 900:
+    # E = 10, cost 100·30 + 1100·10 + 7·10 + 900·10 + 30·30 (peak 30 MW) = 23970 CNY
+    if make is _battery_data:
+        assert ref == pytest.approx(3000 + 11000 + 70 + 9000 + 900, abs=1e-4)
+        assert pyo.value(dm.m.battery.size_e_mwh["b"]) == pytest.approx(10.0, abs=1e-6)
+
+
+def test_rep_sizing_doubling_a_day_weight_doubles_its_energy_term():
+    # PV 1 MWp available 0.5 then 1.0 MW, price 500 CNY/MWh, load 5 MW, capex 749 CNY/MWp·yr: PV at its 2 MWp
+    # bound. Step 0 weight 2, step 1 weight 1: energy = 500·(2·(5 − 0.5·2) + (5 − 1·2)) = 500·11 = 5500,
+    # + capex 749·2 = 1498 -> 6998 CNY (weights 1, 1: 500·(4 + 3) + 1498 = 4998; step 0's 2000 CNY doubled)
+    data = _pv_data()
+    month = {str(data.month[0]): [0, 1]}
+    one = solve(build_rep_sizing_model(_pv_data(), {"pv_mwp": 749.0}, np.array([1.0, 1.0]), month)).objective_cny
+    dm = build_rep_sizing_model(data, {"pv_mwp": 749.0}, np.array([2.0, 1.0]), month)
+    two = solve(dm).objective_cny
+    assert one == pytest.approx(4998.0, abs=1e-4)
+    assert two == pytest.approx(6998.0, abs=1e-4)
+    assert pyo.value(dm.m.rep_energy_cost_cny) == pytest.approx(5500.0, abs=1e-4)
+    # capex 1498 is paid once whatever the weights: weights make the days a year, capex is not scaled
+    assert pyo.value(dm.m.sizing_capex_cny) == pytest.approx(1498.0, abs=1e-6)
+
+
+def test_rep_sizing_peak_of_a_month_binds_on_every_typical_day_standing_for_it():
+    # 2 steps as 2 "typical days"; month A is stood for by step 0 only, month B by both. Load 20 MW, no
+    # battery energy worth buying (capex 2000 > 1000): peaks 20 MW each -> demand 30·(20 + 20) = 1200 CNY
+    data = _battery_data(demand=30.0)
+    dm = build_rep_sizing_model(data, {"battery_e_mwh": 2000.0, "battery_p_mw": 0.0}, np.ones(2),
+                                {"A": [0], "B": [0, 1]})
+    info = solve(dm)
+    assert pyo.value(dm.m.rep_demand_charge_cny) == pytest.approx(1200.0, abs=1e-6)
+    assert info.objective_cny == pytest.approx(100 * 20 + 1100 * 20 + 1200, abs=1e-4)
+
+
+def test_evaluate_sizing_on_representative_days_end_to_end():
+    scn = load("single_park")
+    raw = scn.model_dump(mode="json", exclude_none=True)
+    raw["economics"] = {"size_bounds": {"pv_max_kwp": 2000, "battery_e_max_kwh": 1500, "battery_p_max_kw": 800}}
+    ev = evaluate(from_dict(raw), year=2025, representative_days=14, size="pv,battery", dr=False,
+                  floating_sensitivity=False)
+    t = ev.sizing.table.set_index("quantity")["size"]
+    assert (t <= ev.sizing.table.set_index("quantity")["hi"] + 1e-9).all()
+    # over a year of typical days both are worth building up to these (small) bounds
+    assert t["pv_mwp"] == pytest.approx(2.0, abs=1e-6) and t["battery_e_mwh"] == pytest.approx(1.5, abs=1e-6)
+    specs = {a.name: a for _, a in ev.scenario.assets()}
+    assert specs["rooftop_pv"].p_mwp == pytest.approx(t["pv_mwp"])
+    assert specs["bess"].e_max_mwh == pytest.approx(t["battery_e_mwh"])
+    assert specs["bess"].p_max_mw == pytest.approx(t["battery_p_mw"])
+    e = ev.kpis["economics"]
+    assert e["capex_total_cny"] == pytest.approx(t["pv_mwp"] * 3e6 + t["battery_e_mwh"] * 0.9e6)
+    cu = ec.annualised_cost_per_unit(ev.scenario.economics)
+    assert ev.kpis["sizing"]["annualised_capex_cny_per_year"] == pytest.approx(
+        t["pv_mwp"] * cu["pv_mwp"] + t["battery_e_mwh"] * cu["battery_e_mwh"])
+    assert ev.kpis["sizing"]["period_capex_cny"] == pytest.approx(ev.kpis["sizing"]["annualised_capex_cny_per_year"])
+    # the sizing LP and the evaluation use the same typical days
+    rd = ev.kpis["representative_days"]
+    assert rd["k"] <= 14 and rd["weights_sum_days"] == pytest.approx(365.0)
+    assert any("representative days" in n for n in ev.sizing.notes)

@@ -20,22 +20,55 @@ A battery whose power capex is 0 (the default: the CNY/Wh price includes the PCS
 the reported power is then the largest converter power the optimal schedule uses,
 ``max_t (p_charge + p_discharge)``, which keeps that schedule feasible. Sizes below 1 W/Wh are reported as 0
 and the asset is dropped from the evaluated project.
+
+**On representative days** (``--representative-days K --size ...``; :func:`rep_sizing_data`,
+:func:`build_rep_sizing_model`). The K typical days ``k`` of :mod:`vpp.evaluation.repdays` (dates ``d_k``,
+weights ``w_k`` = days of the year each stands for, ``sum_k w_k`` = days of the year) are placed one after
+another in the chronological order of their dates and form one LP (each day's inputs are the year's inputs
+of that date, as the rep-day evaluation simulates it; the EV sessions of a day are shifted with it). The
+storage state (battery SOC, thermal stores, EV sessions crossing midnight) chains from one typical day into
+the next as in the rolling evaluation — an approximation: in the year a typical day is followed by other
+days. With ``w[t]`` = the weight of step ``t``'s typical day, the objective [CNY/yr] is::
+
+    sum_t w[t] · (price[t]·import[p,t] − export_price[t]·export[p,t]) · dt_h      (energy − export)
+      + sum over asset-cost summands i of w[t_i] · cost_i                          (asset costs)
+      + r · sum_{p,m} peak[p,m]                                                    (demand charge, max_demand)
+      + sum_a c_u · size_u[a]                                                      (annualised capex, unscaled)
+
+``peak[p,m] >= (1/|S_j|) · sum_{t in S_j} import[p,t]`` for every 15-min demand block ``S_j`` of every typical
+day that stands for at least one day of billing month ``m`` (a day's block bounds every month it stands in:
+the rep-day bill's rule); ``m`` runs over the 12 months of the year. These replace the model's own
+``peak_def`` / ``peak_floor`` / ``excess_def`` and demand charge (deactivated, unused): the sizing LP has no
+month so far (a year starts every month, ``peak_so_far = 0``) and no excluded demand blocks (no DR window).
+A ``contract_demand`` park pays ``r · C`` per month plus ``2 r · excess[p,m]``, ``excess >= peak − 1.05 C``.
+The asset costs are the blocks' own ``cost_cny`` expressions split into their summands; a summand is
+weighted by the typical day of its first step-indexed variable (``[.., t]`` over ``T``, ``[.., k]`` over
+``K1`` -> step ``k − 1``, ``(s, t)`` pairs); a summand without one (an EV session's unmet-energy penalty, the
+AC comfort tie-break, constants) is weighted by the mean weight ``sum_k w_k / K`` — an approximation. The
+energy and export terms are rebuilt from the same model variables; the dispatch model itself is unchanged,
+so every other result is as before. With every weight 1 and one month bound by all steps it is the period
+LP above with scale factors 1 (tested).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from optimization import build_model
+from optimization import ModelData, build_model
+from optimization.bill import CONTRACT_TOLERANCE
+from optimization.registry import AssetInput
 from optimization.session import solve
 from scenarios.schema import Scenario
 from vpp import economics as ec
 from vpp.errors import VppError
 from vpp.evaluation.data import slice_data
+from vpp.rolling import window_data
 
 SIZE_KINDS = ("pv", "battery")
 ZERO_MW = 1e-6  # sizes below 1 W / 1 Wh count as "do not build"
@@ -75,7 +108,8 @@ class SizingResult:
             "kinds": list(self.kinds), "annualised_capex_cny_per_year": self.annualised_capex_cny,
             "period_capex_cny": self.period_capex_cny, "objective_cny": self.objective_cny, "solve_s": self.solve_s,
             "assets": self.table.to_dict(orient="records"), "notes": self.notes,
-            "foresight": "perfect over the evaluated period (one LP)",
+            "foresight": "perfect over the evaluated period (one LP; on representative days: over the typical days "
+                          "placed one after another, weighted to the year)",
         }
 
 
@@ -118,18 +152,30 @@ def build_sizing_model(data, cost_u: dict[str, float], scale: float = 1.0, scale
     return dm
 
 
-def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, log=None) -> SizingResult:
-    """Solve the sizing LP (module docstring) on ``full_data`` (inputs of at least ``n_days``) and return the sizes."""
+def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, log=None, rep=None) -> SizingResult:
+    """Solve the sizing LP (module docstring) on ``full_data`` (inputs of at least ``n_days``) and return the sizes.
+
+    ``rep`` (:class:`vpp.evaluation.repdays.RepresentativeDays` of the year): the LP runs over its typical
+    days with their weights (:func:`build_rep_sizing_model`) instead of every day.
+    """
     say = log or (lambda msg: None)
     t0 = time.perf_counter()
-    data = slice_data(full_data, n_days * int(round(24 / full_data.dt_h)))
-    data.sizing = sizing_bounds(scn, kinds)
     cost_u = ec.annualised_cost_per_unit(scn.economics)
-    scale = 365.0 / n_days if n_days < 365 else 1.0
-    n_months = len(set(str(x) for x in data.month))
-    scale_m = 12.0 / n_months if n_days < 365 else 1.0
-    say(f"sizing {', '.join(kinds)} of {len(data.sizing)} asset(s): one LP over {n_days} day(s)")
-    dm = build_sizing_model(data, cost_u, scale, scale_m)
+    if rep is not None:
+        data, w_days, month_steps = rep_sizing_data(full_data, rep)
+        data.sizing = sizing_bounds(scn, kinds)
+        scale = 1.0  # the weights make the typical days a year
+        say(f"sizing {', '.join(kinds)} of {len(data.sizing)} asset(s): one LP over {rep.k} representative day(s) "
+            f"weighted to {rep.weights.sum():g} days")
+        dm = build_rep_sizing_model(data, cost_u, w_days, month_steps)
+    else:
+        data = slice_data(full_data, n_days * int(round(24 / full_data.dt_h)))
+        data.sizing = sizing_bounds(scn, kinds)
+        scale = 365.0 / n_days if n_days < 365 else 1.0
+        n_months = len(set(str(x) for x in data.month))
+        scale_m = 12.0 / n_months if n_days < 365 else 1.0
+        say(f"sizing {', '.join(kinds)} of {len(data.sizing)} asset(s): one LP over {n_days} day(s)")
+        dm = build_sizing_model(data, cost_u, scale, scale_m)
     info = solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
     m = dm.m
 
@@ -159,6 +205,9 @@ def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, 
                              "annualised_cost_cny": cost_u[q] * v})
     table = pd.DataFrame(rows)
     annual = float(table["annualised_cost_cny"].sum()) if len(table) else 0.0
+    if rep is not None:
+        notes.append(f"sized on {rep.k} representative days weighted to {rep.weights.sum():g} days (one LP, typical "
+                     "days placed one after another; storage state chained between them)")
     sized = apply_sizes(scn, table, notes)
     return SizingResult(kinds, table, annual, annual / scale, info.objective_cny, time.perf_counter() - t0, sized, notes)
 
@@ -189,3 +238,163 @@ def apply_sizes(scn: Scenario, table: pd.DataFrame, notes: list[str] | None = No
         parks.append(p.model_copy(update={"assets": assets}))
     return scn.model_copy(update={"parks": parks})
 
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sizing on representative days (``--representative-days K --size ...``): module docstring, second part.
+
+
+def rep_sizing_data(full: ModelData, rep) -> tuple[ModelData, np.ndarray, dict[str, list[int]]]:
+    """The K typical days of ``rep`` placed one after another (chronological order) as one model input.
+
+    Returns ``(data, w_days, month_steps)``: ``w_days[t]`` [days] is the weight of the typical day of step
+    ``t``; ``month_steps[m]`` the steps of every typical day standing for at least one day of billing month
+    ``m``. The model's time axis is contiguous from the first typical date (the EV sessions of a typical
+    day are shifted with it); ``month`` keeps each step's real billing month. No stored state is passed
+    between days: the SOC and thermal stores chain from one typical day to the next inside the LP.
+    """
+    n_day = int(round(24 / full.dt_h))
+    first = full.index[((rep.dates[0] - rep.start).days) * n_day]
+    parts = []
+    for d in rep.dates:
+        parts.append(window_data(full, (d - rep.start).days * n_day, n_day, {}, {}))
+    steps = np.concatenate([np.arange((d - rep.start).days * n_day, ((d - rep.start).days + 1) * n_day)
+                            for d in rep.dates])
+    index = pd.date_range(first, periods=len(steps), freq=pd.Timedelta(hours=full.dt_h))
+    assets: dict = {}
+    for kind, lst in parts[0].assets.items():
+        out = []
+        for j, a in enumerate(lst):
+            prof = {}
+            for key, v in a.profile.items():
+                if isinstance(v, np.ndarray):
+                    prof[key] = np.concatenate([p.assets[kind][j].profile[key] for p in parts])
+                elif key == "sessions":
+                    frames = []
+                    for k, p in enumerate(parts):
+                        s = p.assets[kind][j].profile[key].copy()
+                        shift = index[k * n_day] - p.index[0]
+                        s["arrival"] = s["arrival"] + shift
+                        s["departure"] = s["departure"] + shift
+                        frames.append(s)
+                    prof[key] = pd.concat(frames, ignore_index=True)
+                else:
+                    prof[key] = v
+            out.append(AssetInput(a.name, a.park, a.spec, prof))
+        assets[kind] = out
+    for a in assets.get("ev_charging", []):  # keep the scenario's EV model choice (as slice_data)
+        a.spec = next(x.spec for x in full.assets["ev_charging"] if x.name == a.name)
+    data = ModelData(index=index, dt_h=full.dt_h, price_cny_per_mwh=np.asarray(full.price_cny_per_mwh)[steps],
+                     export_price_cny_per_mwh=np.asarray(full.export_price_cny_per_mwh)[steps],
+                     month=np.asarray(full.month)[steps], demand_charge_cny_per_mw_month=full.demand_charge_cny_per_mw_month,
+                     parks=full.parks, assets=assets)
+    w_days = np.repeat(np.asarray(rep.weights, dtype=float), n_day)
+    months = pd.DatetimeIndex([rep.start + dt.timedelta(days=i) for i in range(rep.n_days)]).strftime("%Y-%m")
+    month_steps: dict[str, list[int]] = {}
+    for mth in dict.fromkeys(months):
+        ks = sorted(set(int(x) for x in np.asarray(rep.assignment)[np.asarray(months == mth)]))
+        month_steps[mth] = [k * n_day + s for k in ks for s in range(n_day)]
+    return data, w_days, month_steps
+
+
+def _flat_terms(e):
+    """The summands of a (nested) Pyomo sum."""
+    from pyomo.core.expr.numeric_expr import LinearExpression, SumExpression
+
+    if isinstance(e, (SumExpression, LinearExpression)):
+        return [t for a in e.args for t in _flat_terms(a)]
+    return [e]
+
+
+def _step_of(term, n_t: int) -> int | None:
+    """The step of a cost summand: the step index of its first step-indexed variable (``[..., t]`` over a
+    block's ``T``, ``[..., k]`` over ``K1`` = step ``k − 1``, ``(s, t)`` pairs), None if it has none."""
+    from pyomo.core.expr.visitor import identify_variables
+
+    for v in identify_variables(term, include_fixed=True):
+        idx = v.index()
+        if idx is None:
+            continue
+        last = idx[-1] if isinstance(idx, tuple) else idx
+        subs = list(v.parent_component().index_set().subsets())
+        name = subs[-1].local_name if subs else ""
+        if isinstance(last, int) and name in ("T", "STV") and 0 <= last < n_t:
+            return last
+        if isinstance(last, int) and name == "K1" and 1 <= last <= n_t:
+            return last - 1
+    return None
+
+
+def build_rep_sizing_model(data, cost_u: dict[str, float], w_days: np.ndarray, month_steps: dict[str, list[int]]):
+    """The sizing LP over typical days placed one after another (module docstring, representative days).
+
+    ``w_days[t]``: weight [days of the year] of step ``t``'s typical day; ``month_steps[m]``: the steps
+    whose import bounds billing month ``m``'s peak. Objective [CNY/yr] = weighted energy − export + asset
+    costs + demand charge on the per-month peaks + ``sum_a c_u · size_u[a]`` (``cost_u`` [CNY/yr per unit]).
+    The model's own peak constraints and objective are deactivated and replaced.
+    """
+    dm = build_model(data)
+    m = dm.m
+    n_t = data.n_t
+    w = np.asarray(w_days, dtype=float)
+    if len(w) != n_t:
+        raise ValueError(f"{len(w)} step weights for {n_t} steps")
+    w_mean = float(w.mean())
+    m.step_weight_days = pyo.Param(m.T, initialize=dict(enumerate(w.tolist())))
+    m.rep_energy_cost_cny = pyo.Expression(expr=sum(
+        m.step_weight_days[t] * m.price_cny_per_mwh[t] * m.p_import_mw[p, t] * m.dt_h for p in m.P for t in m.T))
+    m.rep_export_revenue_cny = pyo.Expression(expr=sum(
+        m.step_weight_days[t] * m.export_price_cny_per_mwh[t] * m.p_export_mw[p, t] * m.dt_h for p in m.P for t in m.T))
+    cost_terms = []
+    for kind, block in dm.blocks.items():
+        for term in _flat_terms(block.cost_cny(getattr(m, kind))):
+            t = None if isinstance(term, (int, float)) else _step_of(term, n_t)
+            cost_terms.append((float(w[t]) if t is not None else w_mean) * term)
+    m.rep_asset_cost_cny = pyo.Expression(expr=sum(cost_terms) if cost_terms else 0.0)
+    # demand charge: one peak per park and billing month of the year, bounded by every 15-min block of every
+    # typical day standing for a day of that month
+    m.peak_def.deactivate()
+    m.peak_floor.deactivate()
+    if hasattr(m, "excess_def"):
+        m.excess_def.deactivate()
+    m.RM = pyo.Set(initialize=list(month_steps), ordered=True)
+    m.rep_peak_mw = pyo.Var(m.P, m.RM, within=pyo.NonNegativeReals)
+    block_of = {}
+    for j, steps in enumerate(dm.demand_blocks):
+        for s in steps:
+            block_of[s] = j
+    pairs = sorted({(mth, block_of[s]) for mth, st in month_steps.items() for s in st})
+    blocks = dm.demand_blocks
+    m.RPJ = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    m.rep_peak_def = pyo.Constraint(m.P, m.RPJ, rule=lambda m, p, mth, j: m.rep_peak_mw[p, mth] >= sum(
+        m.p_import_mw[p, t] for t in blocks[j]) * (1.0 / len(blocks[j])))
+    r = float(data.demand_charge_cny_per_mw_month)
+    dc = []
+    contract = [pin for pin in data.parks if pin.demand_basis == "contract_demand"]
+    if contract:
+        m.RPC = pyo.Set(initialize=[pin.name for pin in contract], ordered=True)
+        m.rep_excess_mw = pyo.Var(m.RPC, m.RM, within=pyo.NonNegativeReals)
+        cmw = {pin.name: float(pin.contract_demand_mw) for pin in contract}
+        m.rep_excess_def = pyo.Constraint(m.RPC, m.RM, rule=lambda m, p, k: m.rep_excess_mw[p, k]
+                                          >= m.rep_peak_mw[p, k] - CONTRACT_TOLERANCE * cmw[p])
+    for pin in data.parks:
+        for k in m.RM:
+            if pin.demand_basis == "max_demand":
+                dc.append(r * m.rep_peak_mw[pin.name, k])
+            elif pin.demand_basis == "contract_demand":
+                dc.append(r * float(pin.contract_demand_mw) + 2.0 * r * m.rep_excess_mw[pin.name, k])
+    m.rep_demand_charge_cny = pyo.Expression(expr=sum(dc) if dc else 0.0)
+    var = {"pv_mwp": "size_mwp", "battery_e_mwh": "size_e_mwh", "battery_p_mw": "size_p_mw"}
+    terms = []
+    for kind, qty in (("pv", ("pv_mwp",)), ("battery", ("battery_e_mwh", "battery_p_mw"))):
+        if kind not in dm.blocks:
+            continue
+        b = getattr(m, kind)
+        for a in getattr(dm.blocks[kind], "sized", []):
+            terms.extend(cost_u[q] * getattr(b, var[q])[a] for q in qty)
+    m.sizing_capex_cny = pyo.Expression(expr=sum(terms) if terms else 0.0)
+    m.objective.deactivate()
+    m.sizing_objective = pyo.Objective(
+        expr=m.rep_energy_cost_cny - m.rep_export_revenue_cny + m.rep_asset_cost_cny + m.rep_demand_charge_cny
+        + m.sizing_capex_cny, sense=pyo.minimize)
+    return dm

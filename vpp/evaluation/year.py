@@ -327,14 +327,17 @@ def evaluate(
                            "(not --no-dr)")
     if size and not annualise:
         raise VppError(refused_note(scn.horizon.days, "--size"))
-    if size and representative_days is not None:
-        raise VppError("--size with --representative-days is not available: the sizing LP runs over the whole "
-                       "year (--year YYYY --size ..., one LP, about 2 min per park-year)")
     sizing = None
     if size:
         kinds = parse_size(size) if isinstance(size, str) else tuple(size)
         t0 = time.perf_counter()
-        sizing = size_project(scn, kinds, extended_data(scn, 0.0)[0], scn.horizon.days, log=say)
+        full0 = extended_data(scn, 0.0)[0]
+        if representative_days is not None and _rep is None:  # chosen once: the sizing LP and the evaluation share them
+            from vpp.evaluation.repdays import choose
+
+            _rep = choose(full0, scn.horizon.start, scn.horizon.days, representative_days)
+        sizing = size_project(scn, kinds, full0, scn.horizon.days, log=say,
+                              rep=_rep if representative_days is not None else None)
         scn = sizing.scenario
         say(f"sizing done in {time.perf_counter() - t0:.1f} s")
     base_scn = baseline_scenario(scn)
@@ -548,7 +551,8 @@ def summary_text(k: dict[str, Any]) -> str:
     if k.get("sizing"):
         sz = k["sizing"]
         unit = {"pv_mwp": "kWp", "battery_e_mwh": "kWh", "battery_p_mw": "kW"}
-        lines.append(f"  sizing ({', '.join(sz['kinds'])}, perfect foresight over the period), "
+        over = "the typical days" if k.get("representative_days") else "the period"
+        lines.append(f"  sizing ({', '.join(sz['kinds'])}, perfect foresight over {over}), "
                      f"annualised capex + O&M {f(sz['annualised_capex_cny_per_year'])} CNY/yr")
         for r in sz["assets"]:
             lines.append(f"    {r['asset']:<20} {r['size_kilo']:>10,.0f} {unit[r['quantity']]:<4}"
