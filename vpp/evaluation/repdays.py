@@ -39,6 +39,11 @@ from optimization import ModelData
 from vpp.errors import VppError
 
 MIN_DAYS, MAX_DAYS = 2, 60  # representative days of a period (at least one per month)
+#: printed with every representative-day evaluation: measured errors against the full-year rolling evaluation
+#: (benchmarks/bench_repdays.py, benchmarks/README.md, 2026-12-03)
+ACCURACY_NOTE = ("an approximation of the year: NPV against the full-year evaluation, single_park 24 days -0.09 %, "
+                 "12 days -2.1 %; yuhua_district 14 days -13 %, 24 days -22 % (energy arbitrage and PV savings "
+                 "underestimated); quote --year figures, use typical days for screening")
 
 
 @dataclass
@@ -64,7 +69,7 @@ class RepresentativeDays:
         return len(self.dates)
 
     def as_dict(self) -> dict:
-        return {"k": self.k, "start": str(self.start), "n_days": self.n_days,
+        return {"k": self.k, "accuracy_note": ACCURACY_NOTE, "start": str(self.start), "n_days": self.n_days,
                 "days": [{"date": str(d), "weight_days": float(w), "peak_day": i in self.extreme}
                          for i, (d, w) in enumerate(zip(self.dates, self.weights))],
                 "weights_sum_days": float(self.weights.sum()), "features": self.features,

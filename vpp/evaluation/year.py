@@ -534,6 +534,7 @@ def summary_text(k: dict[str, Any]) -> str:
         r = k["representative_days"]
         lines.append(f"  year from {r['k']} representative days (weights sum {r['weights_sum_days']:g} days): "
                      + ", ".join(f"{d['date']}×{d['weight_days']:g}" for d in r["days"]))
+        lines.append(f"  typical days are {r['accuracy_note']}")
     lines += [
         "  CO2 avoided [t]                 " + ", ".join(f"{n} {v:,.1f}" for n, v in k["co2_avoided_t"].items()),
         f"  substation peak project / baseline [MW]  {k['grid']['project']['substation_peak_mw']:.3f} / "
