@@ -304,8 +304,6 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     n_month = sum(1 for e in dr.events if e.programme == prog.name and (e.date.year, e.date.month) == ym)
     sign = 1.0 if prog.kind == "peak_shaving" else -1.0
     end_pos = steps[-1] + 1 if steps else 0
-    cost0 = res0.costs.set_index("park")["total_cost_cny"]
-    cost1 = res1.costs.set_index("park")["total_cost_cny"]
     bill0 = res0.costs.set_index("park")
     bill1 = res1.costs.set_index("park")
     rows, ts = [], []
@@ -320,21 +318,21 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
     # factor re-measured on the metered load can make the planned response worth less than not responding
     # (the counterfactual dispatch, settled by the same rule and paying its penalty): such a park declines,
     # and its event-day dispatch is the counterfactual.
-    declined = []
+    declined, settlement = [], {}
     for p in parks:
-        x0, x1 = a0[p].to_numpy(), a1[p].to_numpy()
-        net1 = settled(p, x1)[3]["dr_revenue_cny"] - (float(cost1[p]) - float(cost0[p]))
-        if settled(p, x0)[3]["dr_revenue_cny"] > net1 + 1e-6:
+        s1, s0 = settled(p, a1[p].to_numpy()), settled(p, a0[p].to_numpy())
+        delta = float(bill1.at[p, "total_cost_cny"]) - float(bill0.at[p, "total_cost_cny"])
+        if s0[3]["dr_revenue_cny"] > s1[3]["dr_revenue_cny"] - delta + 1e-6:
             declined.append(p)
+        settlement[p] = s0 if p in declined else s1
     if declined:
         res1 = keep_counterfactual(res1, res0, declined)
         a1 = _net(res1, parks)
-        cost1 = res1.costs.set_index("park")["total_cost_cny"]
         bill1 = res1.costs.set_index("park")
     for p in parks:
         x0 = a0[p].to_numpy()
         x1 = a1[p].to_numpy()
-        k_raw, k, b, s = settled(p, x1)
+        k_raw, k, b, s = settlement[p]
         diff = sign * (x0 - x1)  # > 0: response direction
         pre = slice(0, steps[0]) if steps else slice(0, 0)
         row = {"event": ev.id, "park": p, "rule": rule.name, "rule_version": rule.version,
@@ -345,8 +343,8 @@ def simulate_event(scn: Scenario, event_id: str, prep=None, log=None) -> EventRe
         row["pre_event_shift_mwh"] = float(np.clip(-diff[pre], 0, None).sum() * dt_h)
         row["rebound_mwh"] = float(np.clip(-diff[end_pos:], 0, None).sum() * dt_h)
         row["rebound_peak_mw"] = float(np.clip(-diff[end_pos:], 0, None).max()) if end_pos < len(diff) else 0.0
-        row["cost_no_event_cny"] = float(cost0[p])
-        row["cost_event_cny"] = float(cost1[p])
+        row["cost_no_event_cny"] = float(bill0.at[p, "total_cost_cny"])
+        row["cost_event_cny"] = float(bill1.at[p, "total_cost_cny"])
         row["delta_cost_cny"] = row["cost_event_cny"] - row["cost_no_event_cny"]
         row["peak_so_far_mw"] = float(bill0.at[p, "peak_so_far_mw"])
         row["max_demand_no_event_mw"] = float(bill0.at[p, "max_demand_mw"])

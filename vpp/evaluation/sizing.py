@@ -130,6 +130,20 @@ def sizing_bounds(scn: Scenario, kinds: tuple[str, ...]) -> dict[str, dict[str, 
     return out
 
 
+def capex_expr(dm, cost_u: dict[str, float], scale: float = 1.0):
+    """``sum_a c_u · size_u[a] / scale`` over the sized PV and battery assets of ``dm`` [CNY per period;
+    ``scale`` = 365/days, 1 for a year]; 0 when nothing is sized."""
+    var = {"pv_mwp": "size_mwp", "battery_e_mwh": "size_e_mwh", "battery_p_mw": "size_p_mw"}
+    terms = []
+    for kind, qty in (("pv", ("pv_mwp",)), ("battery", ("battery_e_mwh", "battery_p_mw"))):
+        if kind not in dm.blocks:
+            continue
+        b = getattr(dm.m, kind)
+        for a in getattr(dm.blocks[kind], "sized", []):
+            terms.extend(cost_u[q] / scale * getattr(b, var[q])[a] for q in qty)
+    return sum(terms) if terms else 0.0
+
+
 def build_sizing_model(data, cost_u: dict[str, float], scale: float = 1.0, scale_m: float = 1.0):
     """The dispatch model of ``data`` (with ``data.sizing``) plus the capex term (module docstring).
 
@@ -138,15 +152,7 @@ def build_sizing_model(data, cost_u: dict[str, float], scale: float = 1.0, scale
     dm = build_model(data)
     m = dm.m
     m.demand_charge_cny_per_mw_month.set_value(data.demand_charge_cny_per_mw_month * scale_m / scale)
-    var = {"pv_mwp": "size_mwp", "battery_e_mwh": "size_e_mwh", "battery_p_mw": "size_p_mw"}
-    terms = []
-    for kind, qty in (("pv", ("pv_mwp",)), ("battery", ("battery_e_mwh", "battery_p_mw"))):
-        if kind not in dm.blocks:
-            continue
-        b = getattr(m, kind)
-        for a in getattr(dm.blocks[kind], "sized", []):
-            terms.extend(cost_u[q] / scale * getattr(b, var[q])[a] for q in qty)
-    m.sizing_capex_cny = pyo.Expression(expr=sum(terms))
+    m.sizing_capex_cny = pyo.Expression(expr=capex_expr(dm, cost_u, scale))
     m.objective.deactivate()
     m.sizing_objective = pyo.Objective(expr=m.objective.expr + m.sizing_capex_cny, sense=pyo.minimize)
     return dm
@@ -384,15 +390,7 @@ def build_rep_sizing_model(data, cost_u: dict[str, float], w_days: np.ndarray, m
             elif pin.demand_basis == "contract_demand":
                 dc.append(r * float(pin.contract_demand_mw) + 2.0 * r * m.rep_excess_mw[pin.name, k])
     m.rep_demand_charge_cny = pyo.Expression(expr=sum(dc) if dc else 0.0)
-    var = {"pv_mwp": "size_mwp", "battery_e_mwh": "size_e_mwh", "battery_p_mw": "size_p_mw"}
-    terms = []
-    for kind, qty in (("pv", ("pv_mwp",)), ("battery", ("battery_e_mwh", "battery_p_mw"))):
-        if kind not in dm.blocks:
-            continue
-        b = getattr(m, kind)
-        for a in getattr(dm.blocks[kind], "sized", []):
-            terms.extend(cost_u[q] * getattr(b, var[q])[a] for q in qty)
-    m.sizing_capex_cny = pyo.Expression(expr=sum(terms) if terms else 0.0)
+    m.sizing_capex_cny = pyo.Expression(expr=capex_expr(dm, cost_u))
     m.objective.deactivate()
     m.sizing_objective = pyo.Objective(
         expr=m.rep_energy_cost_cny - m.rep_export_revenue_cny + m.rep_asset_cost_cny + m.rep_demand_charge_cny
