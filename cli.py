@@ -332,11 +332,13 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
               help="K seeded years of DR calls from dr.calendar: NPV P10/P50/P90 (needs a year or representative days)")
 @click.option("--no-floating-sensitivity", "no_floating", is_flag=True,
               help="skip the second evaluation with the tariff's other floating setting (NPV beside the chosen one)")
+@click.option("--no-ac", "no_ac", is_flag=True,
+              help="skip the AC grid check of every step (reverse flow, violations, open capacity of project and baseline)")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-evaluate]")
 @click.option("--json", "as_json", is_flag=True, help="print the KPIs as JSON")
 @handle_errors
 def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, park, compare, size, no_dr, calendars,
-             no_floating, out, as_json):
+             no_floating, no_ac, out, as_json):
     """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid."""
     from vpp import api
     from vpp.evaluation.year import summary_text
@@ -346,7 +348,8 @@ def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, pa
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
     ev = api.evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
                       out_dir=out_dir, progress=not as_json, log=log, size=size, dr=not no_dr,
-                      representative_days=representative_days, floating_sensitivity=not no_floating, calendars=calendars)
+                      representative_days=representative_days, floating_sensitivity=not no_floating, calendars=calendars,
+                      ac=not no_ac)
     if as_json:  # this evaluation's own figures, as written to kpis.json
         from vpp.outputs import _clean
 

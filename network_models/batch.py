@@ -338,6 +338,8 @@ def run_timeseries_batch(grid: Grid, elements: AssetElements, p_inject: pd.DataF
     VM = np.full((n, rd.nb), np.nan)
     LL = np.full((n, rd.nl), np.nan)
     TL = np.full((n, rd.nt), np.nan)
+    LP = np.full((n, rd.nl), np.nan)
+    TP = np.full((n, rd.nt), np.nan)
     summ = np.full((n, len(SUMMARY_COLUMNS) - 1), np.nan)
     conv = np.zeros(n, dtype=bool)
     if n:
@@ -386,6 +388,7 @@ def run_timeseries_batch(grid: Grid, elements: AssetElements, p_inject: pd.DataF
             ln = out[ComponentType.line]
             o = _order(ln["id"][0], pgm.line_ids)
             LL[:] = ln["loading"][:, o] * 100.0
+            LP[:] = ln["p_from"][:, o] * 1e-6
             losses += (ln["p_from"] + ln["p_to"]).sum(axis=1) * 1e-6
         if rd.nt:
             tr = out[ComponentType.transformer]
@@ -395,8 +398,9 @@ def run_timeseries_batch(grid: Grid, elements: AssetElements, p_inject: pd.DataF
                             tr["i_to"][:, o] * t["vn_lv_kv"].to_numpy(dtype=float))  # A·kV
             rating = t["sn_mva"].to_numpy(dtype=float) * t["parallel"].to_numpy(dtype=float) * t["df"].to_numpy(dtype=float)
             TL[:] = ui * np.sqrt(3.0) / 1000.0 / rating * 100.0
+            TP[:] = tr["p_from"][:, o] * 1e-6  # PGM from side = pandapower hv side (converter)
             losses += (tr["p_from"] + tr["p_to"]).sum(axis=1) * 1e-6
-        VM[~conv], LL[~conv], TL[~conv] = np.nan, np.nan, np.nan
+        VM[~conv], LL[~conv], TL[~conv], LP[~conv], TP[~conv] = np.nan, np.nan, np.nan, np.nan, np.nan
 
         vmc = np.where(rd.vcheck[None, :], VM, np.nan)
         llz, tlz = np.nan_to_num(LL), np.nan_to_num(TL)
@@ -411,7 +415,7 @@ def run_timeseries_batch(grid: Grid, elements: AssetElements, p_inject: pd.DataF
         summ[:, 8] = np.sum(llz > rd.lmax, axis=1) + np.sum(tlz > rd.lmax, axis=1)
         summ[~conv] = np.nan
 
-    return ACResult.from_arrays(idx, conv, summ, rd, VM, LL, TL, _violations(rd, idx, VM, LL, TL))
+    return ACResult.from_arrays(idx, conv, summ, rd, VM, LL, TL, _violations(rd, idx, VM, LL, TL), LP, TP)
 
 
 def _violations(rd: _Reader, idx: pd.Index, VM: np.ndarray, LL: np.ndarray, TL: np.ndarray) -> pd.DataFrame:

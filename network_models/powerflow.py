@@ -51,6 +51,12 @@ class ACResult:
         Long format: ``time, element, kind ('undervoltage'|'overvoltage'|'overload'|'not_converged'),
         value, limit``; a step whose power flow did not converge is one 'not_converged' row (element
         'network'), so every count of violations counts it.
+    line_p_from_mw : DataFrame or None
+        time × line name, active power entering the line at its ``from_bus`` [MW] (pandapower's
+        ``res_line.p_from_mw``: positive = flowing from ``from_bus`` into the line). NaN when not converged.
+    trafo_p_hv_mw : DataFrame or None
+        time × trafo name, active power entering the transformer at its HV side [MW] (``res_trafo.p_hv_mw``:
+        positive = HV -> LV, the import direction of a supply transformer). NaN when not converged.
     """
 
     summary: pd.DataFrame
@@ -58,10 +64,14 @@ class ACResult:
     line_loading_percent: pd.DataFrame
     trafo_loading_percent: pd.DataFrame
     violations: pd.DataFrame
+    line_p_from_mw: pd.DataFrame | None = None
+    trafo_p_hv_mw: pd.DataFrame | None = None
 
     @classmethod
-    def from_arrays(cls, idx, conv, summ, rd, vm, line, trafo, violations: pd.DataFrame) -> "ACResult":
-        """Tables from step × element arrays (``summ`` holds SUMMARY_COLUMNS[1:], ``rd`` the names)."""
+    def from_arrays(cls, idx, conv, summ, rd, vm, line, trafo, violations: pd.DataFrame,
+                    line_p=None, trafo_p=None) -> "ACResult":
+        """Tables from step × element arrays (``summ`` holds SUMMARY_COLUMNS[1:], ``rd`` the names;
+        ``line_p`` / ``trafo_p``: optional branch active powers, see the attributes)."""
         summary = pd.DataFrame(summ, index=idx, columns=SUMMARY_COLUMNS[1:])
         summary.insert(0, "converged", conv)
         bad = ~np.asarray(conv, dtype=bool)
@@ -75,6 +85,8 @@ class ACResult:
             line_loading_percent=pd.DataFrame(line, index=idx, columns=rd.line_names),
             trafo_loading_percent=pd.DataFrame(trafo, index=idx, columns=rd.trafo_names),
             violations=violations,
+            line_p_from_mw=None if line_p is None else pd.DataFrame(line_p, index=idx, columns=rd.line_names),
+            trafo_p_hv_mw=None if trafo_p is None else pd.DataFrame(trafo_p, index=idx, columns=rd.trafo_names),
         )
 
     @property
@@ -116,6 +128,12 @@ class _Reader:
                 float(np.nanmax(tl)) if len(tl) and not np.all(np.isnan(tl)) else np.nan,
                 n_v, n_o]
         return vals, vm, ll, tl
+
+    def flows(self, net: pp.pandapowerNet) -> tuple[np.ndarray, np.ndarray]:
+        """(line ``p_from_mw``, trafo ``p_hv_mw``) [MW] of the last power flow."""
+        lp = net.res_line["p_from_mw"].to_numpy(dtype=float) if self.nl else np.empty(0)
+        tp = net.res_trafo["p_hv_mw"].to_numpy(dtype=float) if self.nt else np.empty(0)
+        return lp, tp
 
     def violations(self, t, vm, ll, tl, out: list) -> None:
         """Append (time, element, kind, value, limit) tuples of one step to ``out``."""
@@ -194,6 +212,8 @@ def run_timeseries(grid: Grid, elements: AssetElements, p_inject: pd.DataFrame,
     VM = np.full((n, rd.nb), np.nan)
     LL = np.full((n, rd.nl), np.nan)
     TL = np.full((n, rd.nt), np.nan)
+    LP = np.full((n, rd.nl), np.nan)
+    TP = np.full((n, rd.nt), np.nan)
     viol: list = []
 
     steps = range(n)
@@ -217,10 +237,11 @@ def run_timeseries(grid: Grid, elements: AssetElements, p_inject: pd.DataFrame,
         vals, vm, ll, tl = rd.read(net)
         summ[k] = vals
         VM[k], LL[k], TL[k] = vm, ll, tl
+        LP[k], TP[k] = rd.flows(net)
         rd.violations(idx[k], vm, ll, tl, viol)
 
     return ACResult.from_arrays(idx, conv, summ, rd, VM, LL, TL,
-                                pd.DataFrame(viol, columns=["time", "element", "kind", "value", "limit"]))
+                                pd.DataFrame(viol, columns=["time", "element", "kind", "value", "limit"]), LP, TP)
 
 
 def run_base_case(grid: Grid) -> dict:

@@ -47,6 +47,12 @@ def test_district_day_matches_pandapower(district_day):
     for c in ("p_ext_grid_mw", "q_ext_grid_mvar", "losses_mw"):
         assert np.abs(bat.summary[c] - ref.summary[c]).max() <= 1e-6
     assert (bat.summary["n_overloads"] == ref.summary["n_overloads"]).all()
+    # branch active powers (feeder heads, transformer HV side) as pandapower's res_line.p_from_mw / res_trafo.p_hv_mw
+    for a, b in ((bat.line_p_from_mw, ref.line_p_from_mw), (bat.trafo_p_hv_mw, ref.trafo_p_hv_mw)):
+        assert list(a.columns) == list(b.columns) and np.abs(a.to_numpy() - b.to_numpy()).max() <= 1e-6
+    # the substation transformers carry the import: Σ p_hv = p_ext_grid (ideal slack on the 110 kV bus)
+    sub = [c for c in bat.trafo_p_hv_mw if c.startswith("yuhua_110kv_t")]
+    assert np.abs(bat.trafo_p_hv_mw[sub].sum(axis=1) - bat.summary["p_ext_grid_mw"]).max() < 1e-6
     # energy balance of the batch engine: import = consumption - generation + losses
     net_load = -p.sum(axis=1).to_numpy()
     assert np.abs(bat.summary["p_ext_grid_mw"].to_numpy() - net_load - bat.summary["losses_mw"].to_numpy()).max() < 1e-6

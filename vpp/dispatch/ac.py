@@ -21,8 +21,15 @@ AC_ENGINES = {"pandapower": ("network_models.powerflow", "run_timeseries"),
               "power_grid_model": ("network_models.batch", "run_timeseries_batch")}
 
 
+def run_engine(engine_name: str, grid, elements, p_inject, q_inject, progress: bool = False) -> ACResult:
+    """AC power flow of every row of the time × asset injection tables [MW, MVAr; positive into the grid]
+    with the engine ``engine_name`` (a key of :data:`AC_ENGINES`); signs mapped by :mod:`network_models.mapping`."""
+    module, name = AC_ENGINES[engine_name]
+    engine = getattr(importlib.import_module(module), name)
+    return engine(grid, elements, p_inject, q_inject, progress=progress)
+
+
 def ac_check(prep: Prepared, res: DispatchResult, progress: bool = False) -> ACResult:
     """AC power flow of every step of a dispatch (engine: ``scenario.ac_check.engine``)."""
-    module, name = AC_ENGINES[prep.scenario.ac_check.engine]
-    engine = getattr(importlib.import_module(module), name)
-    return engine(prep.grid, prep.elements, res.p_inject_wide(), res.q_inject_wide(), progress=progress)
+    return run_engine(prep.scenario.ac_check.engine, prep.grid, prep.elements, res.p_inject_wide(),
+                      res.q_inject_wide(), progress=progress)

@@ -16,6 +16,9 @@ Layout of ``<out>/``::
     sizing.parquet             --size: chosen size per asset and quantity (MWp/MWh/MW and kWp/kWh/kW), cost
     dr_events.parquet          DR events of the period: payment, penalty, cost change, net benefit per park
     dr_calendars.parquet       --calendars K: per calendar seed, calls, payment, penalty, cost change, net benefit, NPV
+    grid_year_elements.parquet run × element (substation, transformers, feeders, parks): rating, reverse-flow hours /
+                               energy / largest power, open capacity (load MVA, generation MW) and their hours
+    grid_year_reverse_flow.parquet  run × element × month: reverse-flow hours and energy (not with --no-ac)
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ def write_evaluation(ev, out_dir: Path) -> Path:
             _table(pd.DataFrame(ev.dr["events"]), tmp, "dr_events", False)
         if ev.kpis.get("dr_calendars"):
             _table(pd.DataFrame(ev.kpis["dr_calendars"]["calendars"]), tmp, "dr_calendars", False)
+        if getattr(ev, "grid_year", None) is not None:
+            _table(ev.grid_year.elements, tmp, "grid_year_elements", False)
+            _table(ev.grid_year.reverse_flow, tmp, "grid_year_reverse_flow", False)
         if ev.project.e_boundary_mwh is not None and len(ev.project.e_boundary_mwh):
             _table(ev.project.e_boundary_mwh, tmp, "battery_boundaries", False)
     return out_dir

@@ -16,6 +16,9 @@ Savings split (baseline B − project P, summing exactly to the total saving):
 (battery, EV and load shifting); ``asset_costs = A_B − A_P``; ``dr_revenue`` = net benefit of the scenario's
 DR events in the period (:mod:`vpp.evaluation.dr_revenue`, on top of the bill difference, not annualised).
 
+AC grid check (``ac=True``, :mod:`vpp.evaluation.grid_year`): every evaluated step of the project and the
+baseline through the scenario's AC engine: reverse flow, violations, open capacity (``kpis['grid_year']``).
+
 ``size=('pv', 'battery')`` first chooses the sizes with one perfect-foresight LP over the period
 (:mod:`vpp.evaluation.sizing`) and then evaluates the project with the chosen sizes.
 """
@@ -74,6 +77,7 @@ class Evaluation:
     timings_s: dict[str, float] = field(default_factory=dict)
     sizing: Any = None  # vpp.evaluation.sizing.SizingResult with --size
     dr: dict[str, Any] | None = None  # vpp.evaluation.dr_revenue.dr_revenue
+    grid_year: Any = None  # vpp.evaluation.grid_year.GridYear (None with ac=False)
 
 
 def year_scenario(scn: Scenario, year: int | None, days: int | None) -> Scenario:
@@ -282,6 +286,7 @@ def evaluate(
     representative_days: int | None = None,
     floating_sensitivity: bool = True,
     calendars: int | None = None,
+    ac: bool = True,
     _rep=None,
 ) -> Evaluation:
     """Evaluate project vs baseline over a year (or ``days``) and write the run folder (optional).
@@ -298,6 +303,8 @@ def evaluate(
     setting and reports that NPV beside the chosen one (``kpis['floating_sensitivity']``). ``calendars = K``
     draws K seeded years of DR calls from ``dr.calendar`` (:mod:`vpp.evaluation.dr_calendar`; they replace the
     listed events), books the mean net benefit as ``dr_revenue`` and reports NPV P10/P50/P90 over them.
+    ``ac=False`` skips the AC grid check of every step (:mod:`vpp.evaluation.grid_year`; ``kpis['grid_year']``
+    then says it was skipped).
     """
     if horizon not in HORIZONS:
         raise VppError(f"unknown horizon '{horizon}' (choose from {', '.join(HORIZONS)})")
@@ -456,6 +463,18 @@ def evaluate(
         "sizes": sizes.__dict__,
         "economics": econ_k,
     }
+    gy = None
+    if ac and scn.ac_check.enabled:
+        from vpp.evaluation.grid_year import grid_year_check
+
+        t0 = time.perf_counter()
+        gy = grid_year_check(scn, proj, base, dt_h, rep=rep, log=say)
+        kpis["grid_year"] = gy.kpis
+        timings["ac_year_s"] = time.perf_counter() - t0
+    else:
+        from vpp.evaluation.grid_year import skipped
+
+        kpis["grid_year"] = skipped("--no-ac" if not ac else "ac_check.enabled is false in the scenario")
     if other is not None:
         roll, perf = (proj, other) if horizon == "rolling" else (other, proj)
         c_r, c_p = float(roll.costs["total_cost_cny"].sum()), float(perf.costs["total_cost_cny"].sum())
@@ -473,7 +492,7 @@ def evaluate(
         t0 = time.perf_counter()
         alt = evaluate(scn.model_copy(update={"tariff": scn.tariff.model_copy(update={"floating": other_f})}),
                        horizon=horizon, lookahead_h=lookahead_h, dr=dr, representative_days=representative_days,
-                       floating_sensitivity=False, calendars=calendars, _rep=rep)
+                       floating_sensitivity=False, calendars=calendars, ac=False, _rep=rep)
         timings["floating_sensitivity_s"] = time.perf_counter() - t0
         ea = alt.kpis["economics"]
         kpis["floating_sensitivity"] = {
@@ -484,7 +503,7 @@ def evaluate(
         }
     timings["total_s"] = time.perf_counter() - t_start
     kpis["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-    ev = Evaluation(scn, horizon, proj, base, kpis, cf, daily_table(proj, base, dt_h), other, timings, sizing, dr_res)
+    ev = Evaluation(scn, horizon, proj, base, kpis, cf, daily_table(proj, base, dt_h), other, timings, sizing, dr_res, gy)
     if out_dir is not None:
         from vpp.evaluation.outputs import write_evaluation
 
@@ -559,6 +578,10 @@ def summary_text(k: dict[str, Any]) -> str:
             lines.append(f"    {r['asset']:<20} {r['size_kilo']:>10,.0f} {unit[r['quantity']]:<4}"
                          f" (bounds {r['lo'] * 1e3:,.0f}-{r['hi'] * 1e3:,.0f}; scenario {r['scenario_size'] * 1e3:,.0f})")
         lines.extend(f"    note: {n}" for n in sz["notes"])
+    if "grid_year" in k:
+        from vpp.evaluation.grid_year import summary_lines
+
+        lines += summary_lines(k["grid_year"])
     if "rolling_vs_perfect" in k:
         g = k["rolling_vs_perfect"]
         lines.append(f"  rolling vs perfect [CNY]        {f(g['rolling_cost_cny'])} vs {f(g['perfect_cost_cny'])} (gap {g['gap']:+.2%})")
