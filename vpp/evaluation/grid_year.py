@@ -102,11 +102,14 @@ def _run_kpis(tab: pd.DataFrame, viol: dict) -> dict[str, Any]:
         return {e: {"hours_h": float(r.reverse_hours_h), "energy_mwh": float(r.reverse_energy_mwh),
                     "p_max_mw": float(r.reverse_p_max_mw)} for e, r in sub.iterrows()}
 
+    def _t(x):
+        return None if x is None or pd.isna(x) else str(x)
+
     oc = tab[tab["rating_mva"].notna()]
     oc_d = {e: {"type": r.type, "rating_mva": float(r.rating_mva), "allowed_mva": float(r.allowed_mva),
-                "s_load_max_mva": float(r.s_load_max_mva), "s_load_max_time": None if r.s_load_max_time is None else str(r.s_load_max_time),
+                "s_load_max_mva": float(r.s_load_max_mva), "s_load_max_time": _t(r.s_load_max_time),
                 "open_load_mva": float(r.open_load_mva), "p_min_mw": float(r.p_min_mw),
-                "p_min_time": None if r.p_min_time is None else str(r.p_min_time), "open_gen_mw": float(r.open_gen_mw)}
+                "p_min_time": _t(r.p_min_time), "open_gen_mw": float(r.open_gen_mw)}
             for e, r in oc.iterrows()}
     smallest = {}
     for col, key in (("open_load_mva", "load_mva"), ("open_gen_mw", "gen_mw")):
@@ -194,9 +197,9 @@ def grid_year_check(scn: Scenario, project, baseline, dt_h: float, rep=None,
     elements = pd.concat(tabs, ignore_index=True)
     elements = elements[cols + [c for c in elements.columns if c not in cols]]
     for c in ("reverse_p_max_time", "s_load_max_time", "p_min_time"):
-        elements[c] = elements[c].astype(str).where(elements[c].notna(), None)
+        elements[c] = [None if pd.isna(x) else str(x) for x in elements[c]]
     rfm = pd.concat(mons, ignore_index=True)
-    rfm["reverse_p_max_time"] = rfm["reverse_p_max_time"].astype(str).where(rfm["reverse_p_max_time"].notna(), None)
+    rfm["reverse_p_max_time"] = [None if pd.isna(x) else str(x) for x in rfm["reverse_p_max_time"]]
     rfm = rfm[["run", "element", "month", "reverse_hours_h", "reverse_energy_mwh", "reverse_p_max_mw", "reverse_p_max_time"]]
     say(f"AC check ({scn.ac_check.engine}) of project and baseline over {len(times)} steps: {timings['total_s']:.1f} s")
     return GridYear(kpis, elements, rfm, acs)
