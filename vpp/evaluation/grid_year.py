@@ -23,6 +23,7 @@ Tables: ``elements`` (run × element: type, rating, reverse flow, open capacity)
 
 from __future__ import annotations
 
+import importlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -156,17 +157,20 @@ def grid_year_check(scn: Scenario, project, baseline, dt_h: float, rep=None,
                     log: Callable[[str], None] | None = None) -> GridYear:
     """AC check of the project and baseline schedules (:class:`vpp.evaluation.year.Schedule`) over every
     evaluated step (module doc). ``rep``: the representative days (:mod:`vpp.evaluation.repdays`) or None."""
-    from network_models.builders import build_grid
-    from network_models.mapping import attach_assets
-    from network_models.reverse_flow import element_meta
-
     say = log or (lambda msg: None)
     t0 = time.perf_counter()
+    from network_models.builders import build_grid  # pandapower (and the engine below) load on first use
+    from network_models.mapping import attach_assets
+    from network_models.reverse_flow import element_meta
+    from vpp.dispatch.ac import AC_ENGINES
+
+    importlib.import_module(AC_ENGINES[scn.ac_check.engine][0])
+    t_imp = time.perf_counter() - t0
     grid = build_grid(scn)
     el = attach_assets(grid, scn)
     meta = element_meta(grid)
     times, weight = _steps(project.parks, rep)
-    timings = {"build_s": time.perf_counter() - t0}
+    timings = {"imports_s": t_imp, "build_s": time.perf_counter() - t0 - t_imp}
     kp: dict[str, dict] = {}
     tabs, mons, acs = [], [], {}
     for name, s in (("project", project), ("baseline", baseline)):
