@@ -188,8 +188,13 @@ def scenarios(as_json):
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--hosting", is_flag=True,
               help="hosting capacity per park (extra load / PV before a limit binds, capacity released by flexibility)")
+@click.option("--hosting-cases", "hosting_cases", type=click.Choice(["year", "snapshot"]), default="year", show_default=True,
+              help="hosting base cases: the worst steps of a year of AC results (no-control rule) or the two snapshots "
+                   "(coincident nominal peak; minimum load + full PV)")
+@click.option("--year", type=click.IntRange(1990, 2100), default=None,
+              help="year of the hosting year cases [default: the year of the scenario start]")
 @handle_errors
-def network(scenario, as_json, hosting):
+def network(scenario, as_json, hosting, hosting_cases, year):
     """Summarise the grid: buses, feeders, transformers, parks per feeder, base-case power flow."""
     from network_models import build_grid
     from network_models.summary import format_summary, summarise
@@ -197,9 +202,10 @@ def network(scenario, as_json, hosting):
 
     scn = load(scenario)
     if hosting:
-        from network_models.hosting import format_hosting, hosting_capacity
+        from network_models.hosting import format_hosting
+        from vpp.evaluation.hosting_year import hosting as hosting_study
 
-        res = hosting_capacity(scn)
+        res = hosting_study(scn, cases=hosting_cases, year=year)
         click.echo(json.dumps(res, indent=2, ensure_ascii=False, default=str) if as_json else format_hosting(res))
         return
     grid = build_grid(scn)

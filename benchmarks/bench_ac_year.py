@@ -29,22 +29,11 @@ TARGET_S = 5.0
 
 
 def year_injections(scn, profiles) -> pd.DataFrame:
-    """time × asset injection [MW] of the baseline rule (see the module doc)."""
-    from vpp.assets.ev_charging import greedy_profile, session_windows
+    """time × asset injection [MW] of the baseline rule (see the module doc;
+    :func:`vpp.evaluation.hosting_year.rule_injections`)."""
+    from vpp.evaluation.hosting_year import rule_injections
 
-    idx, dt = profiles.index, profiles.dt_h
-    cols = {}
-    for _, a in scn.assets():
-        if a.name in profiles.load_mw:
-            cols[a.name] = -profiles.load_mw[a.name].to_numpy(dtype=float)
-        elif a.name in profiles.pv_available_mw:
-            cols[a.name] = profiles.pv_available_mw[a.name].to_numpy(dtype=float)
-        elif a.name in profiles.ev_sessions:
-            w = session_windows(profiles.ev_sessions[a.name], idx, dt)
-            cols[a.name] = -greedy_profile(w, len(idx), dt).sum(axis=0)
-        else:  # batteries (and any other kind) idle
-            cols[a.name] = np.zeros(len(idx))
-    return pd.DataFrame(cols, index=idx)
+    return rule_injections(scn, profiles)
 
 
 def main() -> None:

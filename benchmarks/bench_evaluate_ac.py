@@ -26,6 +26,8 @@ def main() -> None:
     ap.add_argument("--scenario", default="yuhua_district")
     ap.add_argument("--year", type=int, default=2025)
     ap.add_argument("--days", type=int, default=None)
+    ap.add_argument("--time-limit-s", type=float, default=3000.0,
+                    help="HiGHS time limit per window [s] (a loaded shared machine can exceed the scenario's)")
     ap.add_argument("--kpis", default=None, help="also write the grid_year KPI section to this JSON file")
     args = ap.parse_args()
 
@@ -34,7 +36,9 @@ def main() -> None:
     from vpp.evaluation.year import evaluate
 
     t0 = time.perf_counter()
-    ev = evaluate(load(args.scenario), year=args.year, days=args.days, dr=False, floating_sensitivity=False)
+    scn = load(args.scenario)
+    scn = scn.model_copy(update={"solver": scn.solver.model_copy(update={"time_limit_s": args.time_limit_s})})
+    ev = evaluate(scn, year=args.year, days=args.days, dr=False, floating_sensitivity=False)
     wall = time.perf_counter() - t0
     t = ev.timings_s
     g = ev.kpis["grid_year"]

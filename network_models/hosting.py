@@ -37,8 +37,16 @@ Snapshots (``p_inject`` of the scenario's assets; all assets of other kinds at 0
   With a thermal limit ``|S| <= S_max`` and a lagging load, a unity-pf discharge of ``b`` MW releases
   about ``b · cos²φ`` MW of load at that pf (not ``b``), while curtailing load at the same pf releases it 1:1.
 
-Limitations: a single snapshot each (not a time series: coincidence of parks' peaks is assumed); other
-parks' flexibility stays idle; tap changers are fixed; the N-1 criterion is not checked.
+Year cases (``cases=...``, the default of ``vpp network --hosting``)
+-------------------------------------------------------------------
+Instead of the two snapshots, the caller (:mod:`vpp.evaluation.hosting_year`, which runs the year's AC) gives
+per park a few *binding candidates*: real steps of a year of injections, each a full injection vector of the
+scenario's assets. The **load** and **load_flex** cases of a park are bisected on each of its load candidates
+and the **pv** case on each of its PV candidates; the park's hosting is the **smallest** over its candidates
+(``*_time`` names the step that binds). The same bisection and limits apply; only the base cases differ.
+
+Limitations: a snapshot (or candidate step) at a time, not a continuous time series; other parks'
+flexibility stays idle; tap changers are fixed; the N-1 criterion is not checked.
 """
 
 from __future__ import annotations
@@ -71,6 +79,7 @@ class _Row:
     case: str
     probe: str  # probe asset name
     base: np.ndarray  # snapshot injections [MW] aligned with the extended elements
+    label: str | None = None  # the candidate step of a year case (None for the snapshots)
 
 
 def _extend(grid: Grid, el: AssetElements, scn: Scenario) -> AssetElements:
@@ -217,7 +226,8 @@ def bisect_hosting(grid: Grid, el: AssetElements, rows: list[_Row], engine: str 
     return out
 
 
-def hosting_capacity(scn: Scenario, engine: str = "power_grid_model", tol_mw: float = TOL_MW) -> dict:
+def hosting_capacity(scn: Scenario, engine: str = "power_grid_model", tol_mw: float = TOL_MW,
+                     cases: dict | None = None, cases_note: str | None = None) -> dict:
     """Hosting capacity for extra load and extra PV at every park, and the capacity its flexibility releases.
 
     Parameters
@@ -226,6 +236,10 @@ def hosting_capacity(scn: Scenario, engine: str = "power_grid_model", tol_mw: fl
     engine : ``'power_grid_model'`` (batch bisection, default) or ``'pandapower'`` (reference)
     tol_mw : float
         Bisection tolerance [MW].
+    cases : dict or None
+        ``None``: the two snapshots (module doc). Else the year cases: ``{park: {'load': [(label, inj), ...],
+        'pv': [(label, inj), ...]}}`` with ``inj`` a mapping asset name -> injection [MW] (positive into the
+        grid; every asset of the scenario) and ``label`` the step (e.g. its time). ``cases_note`` is reported.
 
     Returns
     -------
@@ -238,33 +252,53 @@ def hosting_capacity(scn: Scenario, engine: str = "power_grid_model", tol_mw: fl
         ``load_flex_binding`` and ``released_mw = load_flex_mw − load_mw`` (``None`` when the flexible
         snapshot itself violates a limit). Binding dicts have
         ``element, kind, value, limit``; ``*_preexisting`` flags a snapshot that already violates a limit.
+        With ``cases``: ``*_time`` (label of the binding candidate) and ``*_candidates`` (how many were tried);
+        the top level has ``cases`` (``'snapshot'`` or ``'year'``) and ``cases_note``.
     """
     grid = copy_grid(build_grid(scn))
     el = attach_assets(grid, scn)
     el = _extend(grid, el, scn)
-    snap = snapshots(scn, el)
     rows: list[_Row] = []
     flex_of: dict[str, float] = {}
-    for p in scn.parks:
-        flex_base, flex_of[p.name] = _flex(scn, p.name, el, snap["load"])
-        rows += [_Row(p.name, "load", f"hc_load_{p.name}", snap["load"]),
-                 _Row(p.name, "pv", f"hc_pv_{p.name}", snap["pv"]),
-                 _Row(p.name, "load_flex", f"hc_load_{p.name}", flex_base)]
+    if cases is None:
+        snap = snapshots(scn, el)
+        for p in scn.parks:
+            flex_base, flex_of[p.name] = _flex(scn, p.name, el, snap["load"])
+            rows += [_Row(p.name, "load", f"hc_load_{p.name}", snap["load"]),
+                     _Row(p.name, "pv", f"hc_pv_{p.name}", snap["pv"]),
+                     _Row(p.name, "load_flex", f"hc_load_{p.name}", flex_base)]
+    else:
+        for p in scn.parks:
+            c = cases.get(p.name) or {}
+            if not c.get("load") or not c.get("pv"):
+                raise NetworkError(f"hosting cases: park '{p.name}' needs at least one 'load' and one 'pv' candidate")
+            for label, inj in c["load"]:
+                base = el.to_array(inj, fill=0.0)
+                flex_base, flex_of[p.name] = _flex(scn, p.name, el, base)
+                rows += [_Row(p.name, "load", f"hc_load_{p.name}", base, str(label)),
+                         _Row(p.name, "load_flex", f"hc_load_{p.name}", flex_base, str(label))]
+            rows += [_Row(p.name, "pv", f"hc_pv_{p.name}", el.to_array(inj, fill=0.0), str(label))
+                     for label, inj in c["pv"]]
     res = bisect_hosting(grid, el, rows, engine=engine, tol_mw=tol_mw)
     bus_name = {i: n for n, i in grid.bus.items()}
     parks = []
     for p in scn.parks:
-        r = {row.case: res[k] for k, row in enumerate(rows) if row.park == p.name}
         d = {"park": p.name, "bus": p.connection.bus, "probe_bus": bus_name[grid.park_bus[p.name]]}
         for case in CASES:
-            d[f"{case}_mw"] = r[case]["hosting_mw"]
-            d[f"{case}_binding"] = r[case]["binding"]
-            d[f"{case}_preexisting"] = r[case]["preexisting"]
+            cand = [(res[k], row.label) for k, row in enumerate(rows) if row.park == p.name and row.case == case]
+            r, label = min(cand, key=lambda x: x[0]["hosting_mw"])  # the binding candidate
+            d[f"{case}_mw"] = r["hosting_mw"]
+            d[f"{case}_binding"] = r["binding"]
+            d[f"{case}_preexisting"] = r["preexisting"]
+            if cases is not None:
+                d[f"{case}_time"] = label
+                d[f"{case}_candidates"] = len(cand)
         d["flex_mw"] = flex_of[p.name]
         # undefined when even the flexible snapshot violates a limit
         d["released_mw"] = None if d["load_flex_preexisting"] else d["load_flex_mw"] - d["load_mw"]
         parks.append(d)
     return {"name": scn.name, "engine": engine, "tol_mw": tol_mw, "probe_cos_phi": PROBE_COS_PHI,
+            "cases": "snapshot" if cases is None else "year", "cases_note": cases_note,
             "vm_min_pu": grid.vm_min_pu, "vm_max_pu": grid.vm_max_pu,
             "loading_max_percent": grid.loading_max_percent, "parks": parks}
 
@@ -285,14 +319,18 @@ def _num(x) -> str:
 
 def format_hosting(d: dict) -> str:
     """Plain-text table of a :func:`hosting_capacity` dict, for the CLI."""
+    year = d.get("cases") == "year"
     out = [f"Hosting capacity of '{d['name']}' (AC, {d['engine']}; bisection ±{d['tol_mw']} MW; "
            f"limits {d['vm_min_pu']}-{d['vm_max_pu']} pu, loading <= {d['loading_max_percent']:g} %)",
-           "extra load at cos phi 0.95 on the coincident peak; extra PV (unity pf) on min load + max PV;",
+           ("cases from the year (" + (d.get("cases_note") or "") + "): extra load at cos phi 0.95 and extra PV (unity pf) "
+            "on the park's worst steps, the smallest over them" if year else
+            "snapshots: extra load at cos phi 0.95 on the coincident peak; extra PV (unity pf) on min load + max PV"),
            "released = extra load accepted with the park's batteries at p_max and interruptible loads curtailed",
            "",
            f"{'park':<18} {'load_mw':>8} {'pv_mw':>8} {'flex_mw':>8} {'load+flex':>9} {'released':>8}  binding (load | pv)"]
     for p in d["parks"]:
+        when = (f"  [load {p['load_time']}, pv {p['pv_time']}]") if year else ""
         out.append(f"{p['park']:<18} {p['load_mw']:>8.2f} {p['pv_mw']:>8.2f} {p['flex_mw']:>8.2f} "
                    f"{p['load_flex_mw']:>9.2f} {_num(p['released_mw']):>8}  "
-                   f"{_bind(p['load_binding'], p['load_preexisting'])} | {_bind(p['pv_binding'], p['pv_preexisting'])}")
+                   f"{_bind(p['load_binding'], p['load_preexisting'])} | {_bind(p['pv_binding'], p['pv_preexisting'])}{when}")
     return "\n".join(out)

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pandapower as pp
 import pytest
 from click.testing import CliRunner
@@ -116,3 +117,56 @@ def test_engines_agree_and_cli(tmp_path):
     d = json.loads(r.output)
     p = d["parks"][0]
     assert p["probe_bus"] == "factory_lv" and p["load_mw"] > 0 and p["released_mw"] > 0
+
+
+PEAK = {"base": -1.0, "cut": -0.4, "bess": 0.0, "pv": 0.0}
+
+
+def test_year_cases_take_the_smallest_candidate(hosting):
+    """Given candidate steps, each case is bisected on every candidate and the smallest hosting binds: the
+    peak step gives exactly the snapshot's load hosting; a lighter step (0.5 MW less) hosts ~0.5 MW more."""
+    cases = {"plant": {
+        "load": [("light", {**PEAK, "base": -0.5}), ("peak", PEAK)],
+        "pv": [("night", {**PEAK, "base": -0.8}), ("noon", {"base": -0.1, "cut": 0.0, "bess": 0.0, "pv": 0.2})],
+    }}
+    y = hosting_capacity(_scn(), cases=cases, cases_note="by hand")
+    assert y["cases"] == "year" and y["cases_note"] == "by hand"
+    p = y["parks"][0]
+    assert p["load_time"] == "peak" and p["load_candidates"] == 2
+    assert p["load_mw"] == pytest.approx(hosting["load_mw"], abs=1e-9)  # same base case as the snapshot
+    assert p["load_flex_mw"] == pytest.approx(hosting["load_flex_mw"], abs=1e-9)
+    assert p["pv_time"] == "noon"  # the PV surplus step binds, not the loaded night
+    light = hosting_capacity(_scn(), cases={"plant": {"load": [cases["plant"]["load"][0]], "pv": cases["plant"]["pv"]}})
+    assert light["parks"][0]["load_mw"] - p["load_mw"] == pytest.approx(0.5, abs=2 * TOL_MW)
+    from vpp.errors import NetworkError
+
+    with pytest.raises(NetworkError, match="park 'plant' needs at least one 'load' and one 'pv'"):
+        hosting_capacity(_scn(), cases={"plant": {"load": cases["plant"]["load"]}})
+
+
+def test_year_cases_from_the_profiles_year(tmp_path):
+    """The year cases are real steps of the no-control year: the park's load candidate includes the step of
+    its maximum net import, its PV candidate the step of its maximum export."""
+    from scenarios import load
+    from vpp.evaluation.hosting_year import rule_injections, year_cases, year_scenario
+    from vpp.profiles import build_profiles
+
+    scn = load("single_park")
+    cases, note = year_cases(scn, 2025)
+    assert "35,040 steps of 2025" in note and "0 steps not converged" in note
+    ys = year_scenario(scn, 2025)
+    P = rule_injections(ys, build_profiles(ys))
+    net = -P.sum(axis=1)
+    park = scn.parks[0].name
+    labels_load = [lab for lab, _ in cases[park]["load"]]
+    labels_pv = [lab for lab, _ in cases[park]["pv"]]
+    assert str(net.idxmax()) in labels_load and str(net.idxmin()) in labels_pv
+    lab, inj = cases[park]["load"][0]
+    assert inj == pytest.approx(P.loc[pd.Timestamp(lab)].to_dict())
+    from cli import main
+
+    r = CliRunner().invoke(main, ["network", "single_park", "--hosting", "--year", "2025"])
+    assert r.exit_code == 0, r.output
+    assert "cases from the year (35,040 steps of 2025" in r.output
+    r = CliRunner().invoke(main, ["network", "single_park", "--hosting", "--hosting-cases", "snapshot"])
+    assert r.exit_code == 0 and "snapshots: extra load" in r.output
