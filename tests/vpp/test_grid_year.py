@@ -93,3 +93,20 @@ def test_no_ac_skips(tmp_path):
     assert r.exit_code == 0, r.output
     assert "AC grid check (power_grid_model, 96 steps" in r.output and "smallest open capacity, load" in r.output
     assert (tmp_path / "ac" / "grid_year_elements.parquet").exists()
+
+
+def test_representative_days_use_the_typical_days_steps_with_their_weights():
+    """On representative days only the typical days' steps are checked, each weighted by its day's weight."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from vpp.evaluation.grid_year import _steps
+
+    t = pd.date_range("2025-01-01", periods=4 * 96, freq="15min", tz="Asia/Shanghai")
+    parks = pd.DataFrame({"time": np.repeat(t, 2), "park": ["a", "b"] * len(t)})
+    rep = SimpleNamespace(dates=[dt.date(2025, 1, 2), dt.date(2025, 1, 4)], weights=np.array([200.0, 165.0]))
+    times, w = _steps(parks, rep)
+    assert len(times) == 192 and times[0] == t[96] and times[-1] == t[-1]
+    assert w.tolist() == [200.0] * 96 + [165.0] * 96
+    times, w = _steps(parks, None)
+    assert len(times) == 384 and (w == 1).all()

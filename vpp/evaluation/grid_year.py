@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -92,7 +93,9 @@ def _one_run(scn: Scenario, grid, el, meta, s, times, weight, dt_h) -> tuple[dic
     for m in np.unique(month):
         k = month == m
         monthly.append(reverse_flow(P.iloc[k], dt_h, weight[k]).assign(month=m))
-    mon = pd.concat(monthly).reset_index()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        mon = pd.concat(monthly).reset_index()
     t3 = time.perf_counter()
     return viol, tab, mon, ac, {"tables_in_s": t1 - t0, "solve_s": t2 - t1, "tables_out_s": t3 - t2}
 
@@ -198,11 +201,13 @@ def grid_year_check(scn: Scenario, project, baseline, dt_h: float, rep=None,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
     cols = ["run", "element", "type", "branch", "park", "rating_mva"]
-    elements = pd.concat(tabs, ignore_index=True)
+    with warnings.catch_warnings():  # all-None time columns (no reverse flow) in some parts
+        warnings.simplefilter("ignore", FutureWarning)
+        elements = pd.concat(tabs, ignore_index=True)
+        rfm = pd.concat(mons, ignore_index=True)
     elements = elements[cols + [c for c in elements.columns if c not in cols]]
     for c in ("reverse_p_max_time", "s_load_max_time", "p_min_time"):
         elements[c] = [None if pd.isna(x) else str(x) for x in elements[c]]
-    rfm = pd.concat(mons, ignore_index=True)
     rfm["reverse_p_max_time"] = [None if pd.isna(x) else str(x) for x in rfm["reverse_p_max_time"]]
     rfm = rfm[["run", "element", "month", "reverse_hours_h", "reverse_energy_mwh", "reverse_p_max_mw", "reverse_p_max_time"]]
     say(f"AC check ({scn.ac_check.engine}) of project and baseline over {len(times)} steps: {timings['total_s']:.1f} s")
