@@ -148,7 +148,7 @@ def evaluate_point(scn_json: dict[str, Any], point: dict[str, Any], eval_kwargs:
         scn = apply_updates(S.model_validate(scn_json), point["updates"])
         if point["sample"]:
             scn = scn.model_copy(update={"seed": scn.seed + int(point["sample"])})
-        ev = evaluate(scn, **eval_kwargs)
+        ev = evaluate(scn, **{"ac": False, **eval_kwargs})  # a sweep table holds economics: no AC check per point
         k = ev.kpis
         e = k["economics"]
         row.update({
