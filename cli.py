@@ -188,9 +188,10 @@ def scenarios(as_json):
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--hosting", is_flag=True,
               help="hosting capacity per park (extra load / PV before a limit binds, capacity released by flexibility)")
-@click.option("--hosting-cases", "hosting_cases", type=click.Choice(["year", "snapshot"]), default="year", show_default=True,
+@click.option("--hosting-cases", "hosting_cases", type=click.Choice(["auto", "year", "snapshot"]), default="auto",
+              show_default=True,
               help="hosting base cases: the worst steps of a year of AC results (no-control rule) or the two snapshots "
-                   "(coincident nominal peak; minimum load + full PV)")
+                   "(coincident nominal peak; minimum load + full PV); auto = the year where its profiles can be built")
 @click.option("--year", type=click.IntRange(1990, 2100), default=None,
               help="year of the hosting year cases [default: the year of the scenario start]")
 @handle_errors

@@ -326,6 +326,7 @@ def format_hosting(d: dict) -> str:
             "on the park's worst steps, the smallest over them" if year else
             "snapshots: extra load at cos phi 0.95 on the coincident peak; extra PV (unity pf) on min load + max PV"),
            "released = extra load accepted with the park's batteries at p_max and interruptible loads curtailed",
+           *([f"note: {d['cases_note']}"] if not year and d.get("cases_note") else []),
            "",
            f"{'park':<18} {'load_mw':>8} {'pv_mw':>8} {'flex_mw':>8} {'load+flex':>9} {'released':>8}  binding (load | pv)"]
     for p in d["parks"]:

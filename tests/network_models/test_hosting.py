@@ -170,3 +170,20 @@ def test_year_cases_from_the_profiles_year(tmp_path):
     assert "cases from the year (35,040 steps of 2025" in r.output
     r = CliRunner().invoke(main, ["network", "single_park", "--hosting", "--hosting-cases", "snapshot"])
     assert r.exit_code == 0 and "snapshots: extra load" in r.output
+
+
+def test_auto_falls_back_to_snapshots_without_a_year_of_profiles(monkeypatch, hosting):
+    import vpp.evaluation.hosting_year as hy
+    from vpp.errors import VppError
+
+    def no_year(scn, year=None):
+        raise VppError("measured profile 'x.csv' covers 2025-03-01..2025-05-31 only")
+
+    monkeypatch.setattr(hy, "year_cases", no_year)
+    d = hy.hosting(_scn())  # auto
+    assert d["cases"] == "snapshot" and "covers 2025-03-01..2025-05-31 only" in d["cases_note"]
+    assert d["parks"][0]["load_mw"] == hosting["load_mw"]
+    with pytest.raises(VppError, match="covers"):
+        hy.hosting(_scn(), cases="year")
+    with pytest.raises(VppError, match="unknown hosting cases 'bogus'"):
+        hy.hosting(_scn(), cases="bogus")

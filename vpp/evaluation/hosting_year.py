@@ -35,7 +35,7 @@ import pandas as pd
 
 from scenarios.schema import Scenario
 
-HOSTING_CASES = ("year", "snapshot")
+HOSTING_CASES = ("auto", "year", "snapshot")
 
 
 def rule_injections(scn: Scenario, profiles) -> pd.DataFrame:
@@ -120,8 +120,13 @@ def year_cases(scn: Scenario, year: int | None = None) -> tuple[dict[str, dict[s
     return cases, note
 
 
-def hosting(scn: Scenario, cases: str = "year", year: int | None = None, engine: str = "power_grid_model") -> dict[str, Any]:
-    """Hosting capacity with the year cases (default) or the snapshots (``cases='snapshot'``)."""
+def hosting(scn: Scenario, cases: str = "auto", year: int | None = None, engine: str = "power_grid_model") -> dict[str, Any]:
+    """Hosting capacity with the year cases or the snapshots.
+
+    ``cases``: ``'year'`` (an error when the year of profiles cannot be built, e.g. a measured profile that
+    does not cover it), ``'snapshot'``, or ``'auto'`` (default): the year where its profiles can be built, else
+    the snapshots, with the reason in ``cases_note``.
+    """
     from network_models.hosting import hosting_capacity
     from vpp.errors import VppError
 
@@ -129,5 +134,12 @@ def hosting(scn: Scenario, cases: str = "year", year: int | None = None, engine:
         raise VppError(f"unknown hosting cases '{cases}' (choose from {', '.join(HOSTING_CASES)})")
     if cases == "snapshot":
         return hosting_capacity(scn, engine=engine)
-    c, note = year_cases(scn, year)
+    try:
+        c, note = year_cases(scn, year)
+    except VppError as exc:
+        if cases == "year":
+            raise
+        out = hosting_capacity(scn, engine=engine)
+        out["cases_note"] = f"no year of profiles ({exc}): snapshots used"
+        return out
     return hosting_capacity(scn, engine=engine, cases=c, cases_note=note)
