@@ -42,6 +42,8 @@ from network_models.builders import Grid
 
 #: reverse flow is counted where p_forward < −TOL_MW [MW]
 TOL_MW = 1e-3
+#: a line with max_i_ka at or above this has no real thermal rating (pandapower's case33bw: 99999 kA)
+UNRATED_KA = 1000.0
 
 ELEMENT_TYPES = ("substation", "substation_trafo", "feeder", "park_trafo", "park")
 
@@ -75,7 +77,8 @@ def feeder_heads(grid: Grid) -> dict[str, tuple[str, float]]:
 def element_meta(grid: Grid) -> pd.DataFrame:
     """One row per element of the module doc: ``element, type, branch`` (line/trafo name or None),
     ``park`` (parks and park transformers), ``rating_mva`` (transformer ``sn_mva·parallel·df``; feeder head
-    ``√3·vn_kv·max_i_ka·df·parallel``; None for the substation exchange and parks)."""
+    ``√3·vn_kv·max_i_ka·df·parallel``; None for the substation exchange, parks and lines with
+    ``max_i_ka >= UNRATED_KA``, a placeholder rather than a rating)."""
     net = grid.net
     rows = [{"element": "substation", "type": "substation", "branch": None, "park": None, "rating_mva": None}]
     park_of_trafo = {t: p for p, t in grid.park_trafo.items() if t is not None}
@@ -88,7 +91,9 @@ def element_meta(grid: Grid) -> pd.DataFrame:
     for f, (line, _) in feeder_heads(grid).items():
         r = net.line.loc[by_name[line]]
         vn = float(net.bus.at[int(r["from_bus"]), "vn_kv"])
-        rating = np.sqrt(3.0) * vn * float(r["max_i_ka"]) * float(r.get("df", 1.0) or 1.0) * float(r.get("parallel", 1) or 1)
+        i_max = float(r["max_i_ka"])
+        rating = (np.sqrt(3.0) * vn * i_max * float(r.get("df", 1.0) or 1.0) * float(r.get("parallel", 1) or 1)
+                  if i_max < UNRATED_KA else None)
         rows.append({"element": f, "type": "feeder", "branch": line, "park": None, "rating_mva": rating})
     for p in grid.park_bus:
         rows.append({"element": p, "type": "park", "branch": None, "park": p, "rating_mva": None})

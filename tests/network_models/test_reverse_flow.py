@@ -90,3 +90,12 @@ def test_element_flows_signs_on_radial_grid(radial_scn):
     rf = reverse_flow(P, 0.25)
     assert rf.at["f1", "reverse_hours_h"] == 0.25 and rf.at["f2", "reverse_hours_h"] == 0.0
     assert rf.at["auto", "reverse_energy_mwh"] == pytest.approx(0.5)
+
+
+def test_case33bw_feeder_head_without_a_real_rating(case33_scn):
+    """case33bw: the feeder head is line_1 from the slack bus; its 99999 kA placeholder is no rating."""
+    g = build_grid(case33_scn)
+    meta = element_meta(g).set_index("element")
+    assert meta.at["line_1", "type"] == "feeder" and meta.at["line_1", "branch"] == "line_1"
+    assert meta.loc[meta["type"] == "feeder"].index.tolist() == ["line_1"]
+    assert pd.isna(meta.at["line_1", "rating_mva"])
