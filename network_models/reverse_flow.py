@@ -97,7 +97,9 @@ def element_meta(grid: Grid) -> pd.DataFrame:
         rows.append({"element": f, "type": "feeder", "branch": line, "park": None, "rating_mva": rating})
     for p in grid.park_bus:
         rows.append({"element": p, "type": "park", "branch": None, "park": p, "rating_mva": None})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["rating_mva"] = pd.to_numeric(out["rating_mva"], errors="coerce").astype(float)  # None -> NaN
+    return out
 
 
 def element_flows(grid: Grid, ac, park_net_import_mw: pd.DataFrame | None = None,

@@ -99,3 +99,9 @@ def test_case33bw_feeder_head_without_a_real_rating(case33_scn):
     assert meta.at["line_1", "type"] == "feeder" and meta.at["line_1", "branch"] == "line_1"
     assert meta.loc[meta["type"] == "feeder"].index.tolist() == ["line_1"]
     assert pd.isna(meta.at["line_1", "rating_mva"])
+    g_el = attach_assets(g, case33_scn)
+    ac = run_timeseries_batch(g, g_el, pd.DataFrame({"l18": [-0.1]}, index=IDX[:1]))
+    P, S = element_flows(g, ac, None)
+    assert P.at[IDX[0], "line_1"] == pytest.approx(ac.summary["p_ext_grid_mw"].iloc[0], abs=1e-9)  # all through line_1
+    assert S["line_1"].isna().all()
+    assert open_capacity(P, S, element_meta(g).set_index("element")["rating_mva"], 1.0).empty

@@ -238,6 +238,8 @@ def summary_lines(g: dict[str, Any]) -> list[str]:
                  f"{vp_['n_undervoltage'] + vp_['n_overvoltage']:,} / {vb['n_undervoltage'] + vb['n_overvoltage']:,}, overload "
                  f"{vp_['n_overload_line'] + vp_['n_overload_trafo']:,} / {vb['n_overload_line'] + vb['n_overload_trafo']:,}, "
                  f"not converged {vp_['n_not_converged']} / {vb['n_not_converged']})")
+    if not P["open_capacity"]:
+        lines.append("    open capacity: no transformer or feeder with a rating in this network")
     for key, what, unit in (("load_mva", "load", "MVA"), ("gen_mw", "generation", "MW")):
         a, b = P["open_capacity_min"][key], B["open_capacity_min"][key]
         if a and b:
