@@ -332,12 +332,25 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
               help="K seeded years of DR calls from dr.calendar: NPV P10/P50/P90 (needs a year or representative days)")
 @click.option("--no-floating-sensitivity", "no_floating", is_flag=True,
               help="skip the second evaluation with the tariff's other floating setting (NPV beside the chosen one)")
+@click.option("--green-share", "green_share", type=click.FloatRange(0, 1), default=None,
+              help="target: least green-power share of the site consumption over the year, all parks (sets "
+                   "carbon.green_share_target); with --size the least-cost design meeting it, else green electricity "
+                   "is bought after the dispatch as far as needed (carbon.green_purchase)")
+@click.option("--co2-cap", "co2_cap", type=click.FloatRange(0, None), default=None,
+              help="target: most CO2 of the year [tCO2/yr], all parks (sets carbon.co2_cap_t)")
+@click.option("--co2-intensity-cap", "co2_intensity_cap", type=click.FloatRange(0, 10), default=None,
+              help="target: most CO2 per kWh of site consumption [kgCO2/kWh] (sets carbon.co2_intensity_cap_kg_per_kwh)")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-evaluate]")
 @click.option("--json", "as_json", is_flag=True, help="print the KPIs as JSON")
 @handle_errors
 def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, park, compare, size, no_dr, calendars,
-             no_floating, out, as_json):
-    """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid."""
+             no_floating, green_share, co2_cap, co2_intensity_cap, out, as_json):
+    """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid.
+
+    Every evaluation reports the green-power share ((PV − export + bought green electricity) / site consumption)
+    and CO2 [t, kgCO2/kWh] of project and baseline (bought green electricity counts as zero-emission, by
+    green certificates). With a target (--green-share, --co2-cap, --co2-intensity-cap or the carbon section)
+    and --size pv,battery the sizing LP finds the least-cost design meeting it and reports its shadow price."""
     from vpp import api
     from vpp.evaluation.year import summary_text
 
@@ -346,7 +359,8 @@ def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, pa
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
     ev = api.evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
                       out_dir=out_dir, progress=not as_json, log=log, size=size, dr=not no_dr,
-                      representative_days=representative_days, floating_sensitivity=not no_floating, calendars=calendars)
+                      representative_days=representative_days, floating_sensitivity=not no_floating, calendars=calendars,
+                      green_share=green_share, co2_cap_t=co2_cap, co2_intensity_cap_kg_per_kwh=co2_intensity_cap)
     if as_json:  # this evaluation's own figures, as written to kpis.json
         from vpp.outputs import _clean
 
