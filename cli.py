@@ -382,11 +382,16 @@ def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, pa
 @click.option("--representative-days", "representative_days", type=click.IntRange(2, 60), default=None,
               help="K typical days with weights per evaluation instead of the whole year")
 @click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True)
+@click.option("--size", "size", default=None, help="size these kinds (pv, battery, or pv,battery) at every point")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Parquet table [default: runs/<scenario>-sweep.parquet]")
 @click.option("--allow-failures", is_flag=True, help="exit 0 even when some points failed (they stay in the table with their error)")
 @handle_errors
-def sweep(scenario, params, samples, scheduler, workers, days, year, representative_days, horizon, out, allow_failures):
-    """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table."""
+def sweep(scenario, params, samples, scheduler, workers, days, year, representative_days, horizon, size, out, allow_failures):
+    """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table.
+
+    Green targets: --size pv,battery --param carbon.green_share_target=0:0.8:0.1 (or carbon.co2_cap_t=...) gives
+    the least-cost design per target, its annual cost and the marginal cost of each step (CNY per percentage
+    point, CNY per tCO2 abated) in the table, and the marginal abatement cost curve as <table>-mac.png."""
     from scenarios import load
     from vpp.evaluation.sweep import sweep as run_sweep
     from vpp.validate import check
@@ -395,10 +400,12 @@ def sweep(scenario, params, samples, scheduler, workers, days, year, representat
     check(scn, source=str(scenario))  # a scenario that fails every point is one error, before the sweep
     path = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-sweep.parquet"
     df = run_sweep(scn, list(params), path, samples=samples, scheduler=scheduler, n_workers=workers,
-                   eval_kwargs={"days": days, "year": year, "horizon": horizon, "representative_days": representative_days},
+                   eval_kwargs={"days": days, "year": year, "horizon": horizon, "representative_days": representative_days,
+                                **({"size": size} if size else {})},
                    progress=True,
                    log=lambda msg: click.echo(f"· {msg}", err=True))
-    cols = [c for c in ("point_id", "status", "npv_cny", "irr", "simple_payback_years", "savings_total_cny") if c in df]
+    cols = [c for c in ("point_id", "status", "npv_cny", "irr", "simple_payback_years", "savings_total_cny", "green_share",
+                        "design_annual_cost_cny", "marginal_cost_cny_per_point", "mac_cny_per_tco2") if c in df]
     click.echo(df[cols].to_string(index=False))
     click.echo(f"\ntable: {path}")
     failed = df[df["status"] != "ok"]
