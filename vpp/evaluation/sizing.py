@@ -48,6 +48,13 @@ AC comfort tie-break, constants) is weighted by the mean weight ``sum_k w_k / K`
 energy and export terms are rebuilt from the same model variables; the dispatch model itself is unchanged,
 so every other result is as before. With every weight 1 and one month bound by all steps it is the period
 LP above with scale factors 1 (tested).
+
+**Green/CO2 targets** (``carbon.green_share_target``, ``co2_cap_t``, ``co2_intensity_cap_kg_per_kwh``; ``vpp
+evaluate --size ... --green-share 0.6``): both LPs get the same rows from
+:func:`vpp.evaluation.green.add_green_constraints` (steps weighted by ``w[t]``, or by ``365/days`` in the
+period LP) and, with ``carbon.green_purchase``, the purchase ``g`` [MWh/yr] at ``price · g`` in the objective.
+The targets' shadow prices are the row duals (:class:`optimization.session.SolveSession.row_dual`); an
+unreachable target raises one line with the best reachable value (:func:`vpp.evaluation.green.max_reachable`).
 """
 
 from __future__ import annotations
