@@ -76,10 +76,12 @@ def plot_mac(df: pd.DataFrame, key: str, path: str | Path) -> Path:
     ax.set_title(f"marginal abatement cost ({key})")
     ax.grid(alpha=0.3)
     ax2.plot(ok["design_green_share"] * 100, ok["design_annual_cost_cny"] / 1e6, "o-", color="tab:blue")
-    for r in ok.itertuples():
-        ax2.annotate(f"{df.loc[r.Index, key]:g}",
-                     (r.design_green_share * 100, r.design_annual_cost_cny / 1e6), fontsize=7,
-                     textcoords="offset points", xytext=(3, 3))
+    same = ok.groupby([ok["design_green_share"].round(6), ok["design_annual_cost_cny"].round(0)], sort=False)
+    for (_, _), grp in same:  # targets with the same design share one label ("0-0.4")
+        vals = grp[key].to_numpy(float)
+        lab = f"{vals.min():g}" if len(vals) == 1 else f"{vals.min():g}-{vals.max():g}"
+        ax2.annotate(lab, (grp["design_green_share"].iloc[0] * 100, grp["design_annual_cost_cny"].iloc[0] / 1e6),
+                     fontsize=7, textcoords="offset points", xytext=(3, 3))
     ax2.set_xlabel("green-power share of the design [%]")
     ax2.set_ylabel("least annual cost [million CNY/yr]")
     ax2.set_title("least-cost design per target (labels: target)")
