@@ -231,3 +231,16 @@ def test_sweep_over_green_share_targets_marginal_costs_from_its_own_table(tmp_pa
     # between 0.2 and 0.4 the PV is at its bound and the rest is bought: 30 CNY/MWh / 0.49 t/MWh = 61.2 CNY/tCO2
     assert t["mac_cny_per_tco2"].iloc[2] == pytest.approx(30.0 / 0.49, rel=1e-6)
     assert (tmp_path / "s-mac.png").is_file()
+
+
+def test_intensity_cap_is_the_share_target_in_other_units():
+    # intensity = ef·(1 − share): cap 0.5·(1 − 0.15) = 0.425 kg/kWh is the share target 0.15 -> P = 1 MWp, 5001 CNY;
+    # shadow price y·C/ef = 0.6667·10/0.5 = 13.33 CNY per kgCO2/kWh
+    dm, info, fig = _size(_carbon(co2_intensity_cap_kg_per_kwh=0.425))
+    assert pyo.value(dm.m.pv.size_mwp["pv"]) == pytest.approx(1.0, abs=1e-6)
+    assert info.objective_cny == pytest.approx(5001.0, abs=1e-6)
+    assert fig["co2_intensity_kg_per_kwh"] == pytest.approx(0.425)
+    assert fig["shadow_prices"][0]["shadow_price"] == pytest.approx(20.0 / 1.5, rel=1e-6)
+    # the lowest reachable intensity is 0.5·(1 − 0.3) = 0.35
+    with pytest.raises(VppError, match=r"CO2 intensity cap 0.3 kg/kWh \(lowest reachable 0.3500 kg/kWh\)"):
+        _size(_carbon(co2_intensity_cap_kg_per_kwh=0.3))
