@@ -341,12 +341,25 @@ def aggregate(scenario, days, start, vpp_name, instructions, out, bids, envelope
               help="skip the second evaluation with the tariff's other floating setting (NPV beside the chosen one)")
 @click.option("--no-ac", "no_ac", is_flag=True,
               help="skip the AC grid check of every step (reverse flow, violations, open capacity of project and baseline)")
+@click.option("--green-share", "green_share", type=click.FloatRange(0, 1), default=None,
+              help="target: least green-power share of the site consumption over the year, all parks (sets "
+                   "carbon.green_share_target); with --size the least-cost design meeting it, else green electricity "
+                   "is bought after the dispatch as far as needed (carbon.green_purchase)")
+@click.option("--co2-cap", "co2_cap", type=click.FloatRange(0, None), default=None,
+              help="target: most CO2 of the year [tCO2/yr], all parks (sets carbon.co2_cap_t)")
+@click.option("--co2-intensity-cap", "co2_intensity_cap", type=click.FloatRange(0, 10), default=None,
+              help="target: most CO2 per kWh of site consumption [kgCO2/kWh] (sets carbon.co2_intensity_cap_kg_per_kwh)")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="folder [default: runs/<scenario>-evaluate]")
 @click.option("--json", "as_json", is_flag=True, help="print the KPIs as JSON")
 @handle_errors
 def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, park, compare, size, no_dr, calendars,
-             no_floating, no_ac, out, as_json):
-    """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid."""
+             no_floating, no_ac, green_share, co2_cap, co2_intensity_cap, out, as_json):
+    """Year evaluation of the project vs the no-project baseline: bills, savings, NPV/IRR, carbon, grid.
+
+    Every evaluation reports the green-power share ((PV − export + bought green electricity) / site consumption)
+    and CO2 [t, kgCO2/kWh] of project and baseline (bought green electricity counts as zero-emission, by
+    green certificates). With a target (--green-share, --co2-cap, --co2-intensity-cap or the carbon section)
+    and --size pv,battery the sizing LP finds the least-cost design meeting it and reports its shadow price."""
     from vpp import api
     from vpp.evaluation.year import summary_text
 
@@ -356,7 +369,8 @@ def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, pa
     ev = api.evaluate(scn, year=year, days=days, horizon=horizon, lookahead_h=lookahead_h, park=park, compare=compare,
                       out_dir=out_dir, progress=not as_json, log=log, size=size, dr=not no_dr,
                       representative_days=representative_days, floating_sensitivity=not no_floating, calendars=calendars,
-                      ac=not no_ac)
+                      ac=not no_ac, green_share=green_share, co2_cap_t=co2_cap,
+                      co2_intensity_cap_kg_per_kwh=co2_intensity_cap)
     if as_json:  # this evaluation's own figures, as written to kpis.json
         from vpp.outputs import _clean
 
@@ -378,11 +392,16 @@ def evaluate(scenario, year, days, representative_days, horizon, lookahead_h, pa
 @click.option("--representative-days", "representative_days", type=click.IntRange(2, 60), default=None,
               help="K typical days with weights per evaluation instead of the whole year")
 @click.option("--horizon", type=click.Choice(["rolling", "perfect"]), default="rolling", show_default=True)
+@click.option("--size", "size", default=None, help="size these kinds (pv, battery, or pv,battery) at every point")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Parquet table [default: runs/<scenario>-sweep.parquet]")
 @click.option("--allow-failures", is_flag=True, help="exit 0 even when some points failed (they stay in the table with their error)")
 @handle_errors
-def sweep(scenario, params, samples, scheduler, workers, days, year, representative_days, horizon, out, allow_failures):
-    """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table."""
+def sweep(scenario, params, samples, scheduler, workers, days, year, representative_days, horizon, size, out, allow_failures):
+    """Grid / Monte Carlo of evaluations in parallel (local or Dask cluster) into one Parquet table.
+
+    Green targets: --size pv,battery --param carbon.green_share_target=0:0.8:0.1 (or carbon.co2_cap_t=...) gives
+    the least-cost design per target, its annual cost and the marginal cost of each step (CNY per percentage
+    point, CNY per tCO2 abated) in the table, and the marginal abatement cost curve as <table>-mac.png."""
     from scenarios import load
     from vpp.evaluation.sweep import sweep as run_sweep
     from vpp.validate import check
@@ -391,10 +410,12 @@ def sweep(scenario, params, samples, scheduler, workers, days, year, representat
     check(scn, source=str(scenario))  # a scenario that fails every point is one error, before the sweep
     path = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-sweep.parquet"
     df = run_sweep(scn, list(params), path, samples=samples, scheduler=scheduler, n_workers=workers,
-                   eval_kwargs={"days": days, "year": year, "horizon": horizon, "representative_days": representative_days},
+                   eval_kwargs={"days": days, "year": year, "horizon": horizon, "representative_days": representative_days,
+                                **({"size": size} if size else {})},
                    progress=True,
                    log=lambda msg: click.echo(f"· {msg}", err=True))
-    cols = [c for c in ("point_id", "status", "npv_cny", "irr", "simple_payback_years", "savings_total_cny") if c in df]
+    cols = [c for c in ("point_id", "status", "npv_cny", "irr", "simple_payback_years", "savings_total_cny", "green_share",
+                        "design_annual_cost_cny", "marginal_cost_cny_per_point", "mac_cny_per_tco2") if c in df]
     click.echo(df[cols].to_string(index=False))
     click.echo(f"\ntable: {path}")
     failed = df[df["status"] != "ok"]

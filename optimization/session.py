@@ -522,6 +522,14 @@ class SolveSession:
     def value(self, v) -> float:
         return float(self._x_ext[self._vidx.get(id(v), -1)])
 
+    def row_dual(self, con) -> float:
+        """Dual value of a constraint (one row) after a solve: the change of the objective [its unit] per unit
+        rise of the row's active bound (HiGHS row dual × objective sense; 0 for a row that does not bind)."""
+        i = next((k for k, c in enumerate(self.constraints) if c is con), None)
+        if i is None:
+            raise KeyError(f"constraint {con.name} is not a row of this session")
+        return float(self._highs.getSolution().row_dual[i]) * self.sense
+
 
 def solve(dm: DispatchModel, time_limit_s: float = 300.0, mip_rel_gap: float = 1e-4, threads: int | None = None,
           options: dict | None = None) -> SolveInfo:

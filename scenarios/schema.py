@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 from scenarios.base import LOAD_ARCHETYPES, Archetype, AssetBase, Fraction, Name, NonNeg, Pos, Strict  # noqa: F401
 from scenarios.billing_schema import ParkBilling
 from scenarios.capacity_schema import CapacityStudy
+from scenarios.carbon_schema import Carbon  # noqa: F401 (re-exported)
 from scenarios.dr_schema import DRConfig
 from scenarios.economics_schema import Economics
 from scenarios.flex_schema import ShiftableLoad, ThermalStorage
@@ -140,10 +141,6 @@ class Tariff(Strict):
         if self.flat_price_cny_per_mwh is not None:
             return self.flat_price_cny_per_mwh
         return 650.0 if self.billing == "single_part" else 600.0
-
-
-class Carbon(Strict):
-    ef_kgco2_per_kwh: Pos = Field(0.49, description="Hunan 2022 grid factor (S_EF_PROV_TABLE, M); national 0.5703 (S_EF_0p5703, H)")
 
 
 # ------------------------------------------------------------------------------------------- assets

@@ -82,7 +82,8 @@ def run(scenario: str | Path | Scenario, *, strategy: str = "optimised", days: i
 def evaluate(scenario: str | Path | Scenario, **options: Any):
     """``vpp evaluate``: project vs baseline over a year (``year=2025``) or ``days``; options as
     :func:`vpp.evaluation.year.evaluate` (``horizon``, ``lookahead_h``, ``park``, ``compare``, ``size``, ``dr``,
-    ``representative_days``, ``floating_sensitivity``, ``ac`` (False: no AC grid check of every step),
+    ``representative_days``, ``floating_sensitivity``, ``ac`` (False: no AC grid check of every step), the targets ``green_share``, ``co2_cap_t``,
+    ``co2_intensity_cap_kg_per_kwh`` (``kpis['green']``),
     ``out_dir``). Returns :class:`vpp.evaluation.year.Evaluation` (``project``/``baseline`` schedules with
     ``parks``, ``assets``, ``costs``, ``monthly``; ``kpis``; ``cash_flow``; ``daily``)."""
     from vpp.evaluation.year import evaluate as _evaluate

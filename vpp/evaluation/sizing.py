@@ -48,6 +48,13 @@ AC comfort tie-break, constants) is weighted by the mean weight ``sum_k w_k / K`
 energy and export terms are rebuilt from the same model variables; the dispatch model itself is unchanged,
 so every other result is as before. With every weight 1 and one month bound by all steps it is the period
 LP above with scale factors 1 (tested).
+
+**Green/CO2 targets** (``carbon.green_share_target``, ``co2_cap_t``, ``co2_intensity_cap_kg_per_kwh``; ``vpp
+evaluate --size ... --green-share 0.6``): both LPs get the same rows from
+:func:`vpp.evaluation.green.add_green_constraints` (steps weighted by ``w[t]``, or by ``365/days`` in the
+period LP) and, with ``carbon.green_purchase``, the purchase ``g`` [MWh/yr] at ``price · g`` in the objective.
+The targets' shadow prices are the row duals (:class:`optimization.session.SolveSession.row_dual`); an
+unreachable target raises one line with the best reachable value (:func:`vpp.evaluation.green.max_reachable`).
 """
 
 from __future__ import annotations
@@ -63,7 +70,7 @@ import pyomo.environ as pyo
 from optimization import ModelData, build_model
 from optimization.bill import CONTRACT_TOLERANCE
 from optimization.registry import AssetInput
-from optimization.session import solve
+from optimization.session import SolveSession, solve
 from scenarios.schema import Scenario
 from vpp import economics as ec
 from vpp.errors import VppError
@@ -102,12 +109,13 @@ class SizingResult:
     solve_s: float
     scenario: Scenario
     notes: list[str] = field(default_factory=list)
+    green: dict | None = None  # with a green/CO2 target: the LP design's green figures and shadow prices
 
     def as_dict(self) -> dict:
         return {
             "kinds": list(self.kinds), "annualised_capex_cny_per_year": self.annualised_capex_cny,
             "period_capex_cny": self.period_capex_cny, "objective_cny": self.objective_cny, "solve_s": self.solve_s,
-            "assets": self.table.to_dict(orient="records"), "notes": self.notes,
+            "assets": self.table.to_dict(orient="records"), "notes": self.notes, "green": self.green,
             "foresight": "perfect over the evaluated period (one LP; on representative days: over the typical days "
                           "placed one after another, weighted to the year)",
         }
@@ -144,17 +152,27 @@ def capex_expr(dm, cost_u: dict[str, float], scale: float = 1.0):
     return sum(terms) if terms else 0.0
 
 
-def build_sizing_model(data, cost_u: dict[str, float], scale: float = 1.0, scale_m: float = 1.0):
+def build_sizing_model(data, cost_u: dict[str, float], scale: float = 1.0, scale_m: float = 1.0, carbon=None):
     """The dispatch model of ``data`` (with ``data.sizing``) plus the capex term (module docstring).
 
     ``cost_u``: yearly cost per unit [CNY/yr per MWp, MWh, MW]; ``scale`` = 365/days, ``scale_m`` = 12/months.
+    ``carbon`` (a scenario's ``carbon`` section): its green/CO2 targets as rows and the green purchase as a
+    variable (:func:`vpp.evaluation.green.add_green_constraints`; steps weighted by ``scale`` so that the
+    sums are per year, the purchase cost ``price · g / scale`` per period like the capex).
     """
+    from vpp.evaluation.green import add_green_constraints
+
     dm = build_model(data)
     m = dm.m
     m.demand_charge_cny_per_mw_month.set_value(data.demand_charge_cny_per_mw_month * scale_m / scale)
     m.sizing_capex_cny = pyo.Expression(expr=capex_expr(dm, cost_u, scale))
+    green_cost = 0.0
+    if carbon is not None:
+        green_cost, _ = add_green_constraints(dm, carbon, np.full(data.n_t, float(scale)))
+    m.sizing_green_cost_cny = pyo.Expression(expr=green_cost / scale)
     m.objective.deactivate()
-    m.sizing_objective = pyo.Objective(expr=m.objective.expr + m.sizing_capex_cny, sense=pyo.minimize)
+    m.sizing_objective = pyo.Objective(expr=m.objective.expr + m.sizing_capex_cny + m.sizing_green_cost_cny,
+                                       sense=pyo.minimize)
     return dm
 
 
@@ -173,7 +191,7 @@ def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, 
         scale = 1.0  # the weights make the typical days a year
         say(f"sizing {', '.join(kinds)} of {len(data.sizing)} asset(s): one LP over {rep.k} representative day(s) "
             f"weighted to {rep.weights.sum():g} days")
-        dm = build_rep_sizing_model(data, cost_u, w_days, month_steps)
+        dm = build_rep_sizing_model(data, cost_u, w_days, month_steps, carbon=scn.carbon)
     else:
         data = slice_data(full_data, n_days * int(round(24 / full_data.dt_h)))
         data.sizing = sizing_bounds(scn, kinds)
@@ -181,8 +199,8 @@ def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, 
         n_months = len(set(str(x) for x in data.month))
         scale_m = 12.0 / n_months if n_days < 365 else 1.0
         say(f"sizing {', '.join(kinds)} of {len(data.sizing)} asset(s): one LP over {n_days} day(s)")
-        dm = build_sizing_model(data, cost_u, scale, scale_m)
-    info = solve(dm, time_limit_s=scn.solver.time_limit_s, mip_rel_gap=scn.solver.mip_rel_gap)
+        dm = build_sizing_model(data, cost_u, scale, scale_m, carbon=scn.carbon)
+    info, green = _solve_with_targets(dm, scn)
     m = dm.m
 
     rows, notes = [], []
@@ -215,7 +233,39 @@ def size_project(scn: Scenario, kinds: tuple[str, ...], full_data, n_days: int, 
         notes.append(f"sized on {rep.k} representative days weighted to {rep.weights.sum():g} days (one LP, typical "
                      "days placed one after another; storage state chained between them)")
     sized = apply_sizes(scn, table, notes)
-    return SizingResult(kinds, table, annual, annual / scale, info.objective_cny, time.perf_counter() - t0, sized, notes)
+    return SizingResult(kinds, table, annual, annual / scale, info.objective_cny, time.perf_counter() - t0, sized, notes,
+                        green)
+
+
+def _solve_with_targets(dm, scn: Scenario):
+    """Solve the sizing LP; with green/CO2 targets also read the design's green figures and the targets'
+    shadow prices (row duals), and turn an infeasible target into one line with the best reachable value."""
+    from vpp.errors import InfeasibleError
+    from vpp.evaluation import green as gr
+
+    opts = {"time_limit_s": scn.solver.time_limit_s, "mip_rel_gap": scn.solver.mip_rel_gap}
+    tg = gr.targets(scn.carbon)
+    if not tg:
+        return solve(dm, **opts), None
+    m = dm.m
+    rows = {t.kind: getattr(m, f"green_target_{t.kind}") for t in tg}
+    session = SolveSession(dm, **opts)
+    try:
+        info = session.solve()
+    except InfeasibleError:
+        best = gr.max_reachable(dm, scn.carbon, lambda d: solve(d, **opts))
+        raise VppError(gr.infeasible_message(scn.carbon, best)) from None
+    info.solve_s += session.compile_s
+    duals = {k: session.row_dual(c) for k, c in rows.items()}
+    g = float(pyo.value(m.green_purchase_mwh)) if hasattr(m, "green_purchase_mwh") else 0.0
+    imp, exp_, pv = (float(pyo.value(getattr(m, f"green_{x}_mwh"))) for x in ("import", "export", "pv"))
+    fig = gr.figures(imp, exp_, pv, g, scn.carbon.ef_kgco2_per_kwh)
+    gp = scn.carbon.green_purchase
+    fig["green_purchase_cost_cny_per_year"] = g * gp.price_cny_per_mwh if gp is not None else 0.0
+    fig["targets"] = [{"target": t.kind, "value": t.value, "label": t.label} for t in tg]
+    fig["shadow_prices"] = gr.shadow_prices(scn.carbon, rows, duals, fig["consumption_mwh"])
+    fig["note"] = "the sized design in the sizing LP (weighted to a year), before the evaluation's own dispatch"
+    return info, fig
 
 
 def apply_sizes(scn: Scenario, table: pd.DataFrame, notes: list[str] | None = None) -> Scenario:
@@ -331,14 +381,18 @@ def _step_of(term, n_t: int) -> int | None:
     return None
 
 
-def build_rep_sizing_model(data, cost_u: dict[str, float], w_days: np.ndarray, month_steps: dict[str, list[int]]):
+def build_rep_sizing_model(data, cost_u: dict[str, float], w_days: np.ndarray, month_steps: dict[str, list[int]],
+                           carbon=None):
     """The sizing LP over typical days placed one after another (module docstring, representative days).
 
     ``w_days[t]``: weight [days of the year] of step ``t``'s typical day; ``month_steps[m]``: the steps
     whose import bounds billing month ``m``'s peak. Objective [CNY/yr] = weighted energy − export + asset
     costs + demand charge on the per-month peaks + ``sum_a c_u · size_u[a]`` (``cost_u`` [CNY/yr per unit]).
-    The model's own peak constraints and objective are deactivated and replaced.
+    The model's own peak constraints and objective are deactivated and replaced. ``carbon``: green/CO2
+    targets and green purchase as in :func:`build_sizing_model`, steps weighted by ``w_days``.
     """
+    from vpp.evaluation.green import add_green_constraints
+
     dm = build_model(data)
     m = dm.m
     n_t = data.n_t
@@ -391,8 +445,10 @@ def build_rep_sizing_model(data, cost_u: dict[str, float], w_days: np.ndarray, m
                 dc.append(r * float(pin.contract_demand_mw) + 2.0 * r * m.rep_excess_mw[pin.name, k])
     m.rep_demand_charge_cny = pyo.Expression(expr=sum(dc) if dc else 0.0)
     m.sizing_capex_cny = pyo.Expression(expr=capex_expr(dm, cost_u))
+    green_cost = add_green_constraints(dm, carbon, w)[0] if carbon is not None else 0.0
+    m.sizing_green_cost_cny = pyo.Expression(expr=green_cost)
     m.objective.deactivate()
     m.sizing_objective = pyo.Objective(
         expr=m.rep_energy_cost_cny - m.rep_export_revenue_cny + m.rep_asset_cost_cny + m.rep_demand_charge_cny
-        + m.sizing_capex_cny, sense=pyo.minimize)
+        + m.sizing_capex_cny + m.sizing_green_cost_cny, sense=pyo.minimize)
     return dm

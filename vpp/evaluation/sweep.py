@@ -9,7 +9,10 @@ over the stochastic profiles). A size of 0 (``e_max_mwh``, ``p_mwp``, ``p_max_mw
 
 Each point is one :func:`vpp.evaluation.year.evaluate` call on a scenario copy. Points run on a Dask cluster:
 a local one (processes) by default, or the scheduler at ``scheduler`` (``tcp://host:8786``);
-``scheduler='sequential'`` runs them in this process. A failed point gets ``status = 'error'`` and its
+``scheduler='sequential'`` runs them in this process. ``eval_kwargs['size']`` (``--size pv,battery``) sizes the
+project at every point; a sweep over one carbon target (``carbon.green_share_target``, ``carbon.co2_cap_t``,
+``carbon.co2_intensity_cap_kg_per_kwh``) with sizing gets the marginal abatement cost columns and a PNG next to
+the table (:mod:`vpp.evaluation.mac`). A failed point gets ``status = 'error'`` and its
 message; the others are kept. The table is rewritten atomically after every finished point, and a rerun
 skips points whose ``point_id`` is already there with ``status = 'ok'``.
 """
@@ -28,6 +31,7 @@ from scenarios.loader import from_dict
 from scenarios.schema import Scenario
 from scenarios.units import convert_unit_aliases
 from vpp.errors import VppError
+from vpp.evaluation.mac import target_param
 
 SECTIONS = ("economics", "tariff", "carbon", "horizon", "solver")
 SIZE_FIELDS = ("e_max_mwh", "p_mwp", "p_max_mw", "n_chargers", "p_charger_mw")
@@ -161,10 +165,34 @@ def evaluate_point(scn_json: dict[str, Any], point: dict[str, Any], eval_kwargs:
             "lcoe_pv_cny_per_mwh": e["lcoe_pv_cny_per_mwh"], "lcos_cny_per_mwh": e["lcos_cny_per_mwh"],
             "co2_avoided_t": k["co2_avoided_t"]["scenario"],
             "substation_peak_mw": k["grid"]["project"]["substation_peak_mw"],
+            **green_columns(k),
         })
     except Exception as exc:  # a failed point is a row, not a lost sweep
         row.update({"status": "error", "error": f"{type(exc).__name__}: {exc}"})
     return row
+
+
+def green_columns(k: dict[str, Any]) -> dict[str, Any]:
+    """Sweep-table columns of an evaluation's green figures (project, as evaluated) and, with ``--size``, of the
+    sized design in the sizing LP: sizes, annual cost (LP objective [CNY/yr]), green share, CO2, purchase."""
+    g = k["green"]["project"]
+    out: dict[str, Any] = {"green_share": g["green_share"], "co2_t": g["co2_t"],
+                           "co2_intensity_kg_per_kwh": g["co2_intensity_kg_per_kwh"],
+                           "green_purchase_mwh": g["green_purchase_mwh"], "consumption_mwh": g["consumption_mwh"]}
+    sz = k.get("sizing")
+    if sz:
+        out["design_annual_cost_cny"] = sz["objective_cny"]
+        out["design_capex_cny_per_year"] = sz["annualised_capex_cny_per_year"]
+        for r in sz["assets"]:
+            out[f"size_{r['asset']}_{r['quantity']}"] = r["size"]
+        gz = sz.get("green")
+        if gz:
+            out.update({"design_green_share": gz["green_share"], "design_co2_t": gz["co2_t"],
+                        "design_green_purchase_mwh": gz["green_purchase_mwh"],
+                        "design_consumption_mwh": gz["consumption_mwh"]})
+            for sp in gz["shadow_prices"]:
+                out[f"shadow_price_{sp['target']}"] = sp["shadow_price"]
+    return out
 
 
 def _write(rows: list[dict[str, Any]], path: Path) -> None:
@@ -254,6 +282,17 @@ def sweep(
     order = {p["point_id"]: i for i, p in enumerate(pts)}
     df = pd.read_parquet(out) if out.exists() else pd.DataFrame(rows.values())
     df = df.assign(_o=df["point_id"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    key_t = target_param(params)
+    if key_t is not None and samples == 1 and kw.get("size"):
+        from vpp.evaluation.mac import marginal_costs, plot_mac
+
+        df = marginal_costs(df, key_t)
+        _write(df.to_dict("records"), out)
+        if df["abatement_t"].notna().sum() >= 2:
+            png = plot_mac(df, key_t, out.with_name(out.stem + "-mac.png"))
+            say(f"marginal abatement cost curve: {png}")
+    elif key_t is not None:
+        say("no marginal abatement cost: it needs --size (the least-cost design per target) and one sample")
     n_err = int((df["status"] != "ok").sum())
     if n_err:
         say(f"{n_err} point(s) failed: " + "; ".join(f"{r.point_id}: {r.error}" for r in df[df.status != "ok"].itertuples())[:500])

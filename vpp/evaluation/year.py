@@ -43,6 +43,7 @@ from vpp import economics as ec
 from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR
 from vpp.errors import VppError
 from vpp.evaluation.data import extended_data, slice_data
+from vpp.evaluation.green import green_kpis, summary_lines, with_targets
 from vpp.kpis import capacity_charge_cny
 from vpp.rolling import run_rolling
 from vpp.evaluation.sizing import parse_size, size_project
@@ -287,6 +288,9 @@ def evaluate(
     floating_sensitivity: bool = True,
     calendars: int | None = None,
     ac: bool = True,
+    green_share: float | None = None,
+    co2_cap_t: float | None = None,
+    co2_intensity_cap_kg_per_kwh: float | None = None,
     _rep=None,
 ) -> Evaluation:
     """Evaluate project vs baseline over a year (or ``days``) and write the run folder (optional).
@@ -305,7 +309,11 @@ def evaluate(
     listed events), books the mean net benefit as ``dr_revenue`` and reports NPV P10/P50/P90 over them.
     ``ac=False`` skips the AC grid check of every step (:mod:`vpp.evaluation.grid_year`; ``kpis['grid_year']``
     then says it was skipped).
+    ``green_share`` / ``co2_cap_t`` / ``co2_intensity_cap_kg_per_kwh`` set the scenario's ``carbon`` targets
+    (a constraint of the sizing LP with ``size``; otherwise green electricity is bought after the dispatch as
+    far as they ask: :mod:`vpp.evaluation.green`, ``kpis['green']``).
     """
+    scn = with_targets(scn, green_share, co2_cap_t, co2_intensity_cap_kg_per_kwh)
     if horizon not in HORIZONS:
         raise VppError(f"unknown horizon '{horizon}' (choose from {', '.join(HORIZONS)})")
     if lookahead_h < 0 or lookahead_h > 24 * 7:
@@ -462,6 +470,7 @@ def evaluate(
         "grid": grid_figures(scn, proj, base, cap_mva, dt_h),
         "sizes": sizes.__dict__,
         "economics": econ_k,
+        "green": green_kpis(scn, proj, base, dt_h),
     }
     gy = None
     if ac and scn.ac_check.enabled:
@@ -554,6 +563,7 @@ def summary_text(k: dict[str, Any]) -> str:
         lines.append(f"  year from {r['k']} representative days (weights sum {r['weights_sum_days']:g} days): "
                      + ", ".join(f"{d['date']}×{d['weight_days']:g}" for d in r["days"]))
         lines.append(f"  typical days are {r['accuracy_note']}")
+    lines += summary_lines(k)
     lines += [
         "  CO2 avoided [t]                 " + ", ".join(f"{n} {v:,.1f}" for n, v in k["co2_avoided_t"].items()),
         f"  substation peak project / baseline [MW]  {k['grid']['project']['substation_peak_mw']:.3f} / "
@@ -578,6 +588,11 @@ def summary_text(k: dict[str, Any]) -> str:
             lines.append(f"    {r['asset']:<20} {r['size_kilo']:>10,.0f} {unit[r['quantity']]:<4}"
                          f" (bounds {r['lo'] * 1e3:,.0f}-{r['hi'] * 1e3:,.0f}; scenario {r['scenario_size'] * 1e3:,.0f})")
         lines.extend(f"    note: {n}" for n in sz["notes"])
+        gz = sz.get("green")
+        if gz:
+            lines.append(f"    sized for {'; '.join(t['label'] for t in gz['targets'])}: LP design green share "
+                         f"{gz['green_share']:.1%}, CO2 {gz['co2_t']:,.1f} t/yr, green bought {gz['green_purchase_mwh']:,.1f} MWh/yr")
+            lines.extend(f"    shadow price {sp['target']}: {sp['shadow_price']:,.0f} {sp['unit']}" for sp in gz["shadow_prices"])
     if "grid_year" in k:
         from vpp.evaluation.grid_year import summary_lines
 
