@@ -19,6 +19,8 @@ from pydantic import Field, model_validator
 from scenarios.base import LOAD_ARCHETYPES, Archetype, AssetBase, Fraction, Name, NonNeg, Pos, Strict  # noqa: F401
 from scenarios.billing_schema import ParkBilling
 from scenarios.capacity_schema import CapacityStudy
+from scenarios.data_centre_schema import DataCentre
+from scenarios.dc_building_schema import DCBuilding
 from scenarios.dr_schema import DRConfig
 from scenarios.economics_schema import Economics
 from scenarios.flex_schema import ShiftableLoad, ThermalStorage
@@ -363,7 +365,8 @@ class InterruptibleLoad(ProfileLoad):
 #: asset kind -> its schema class (see AssetBase for what a kind declares)
 ASSET_SPECS: dict[str, type[AssetBase]] = {
     c.model_fields["kind"].annotation.__args__[0]: c
-    for c in (FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad, AirConditioning)
+    for c in (FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad, AirConditioning,
+              DataCentre, DCBuilding)
 }
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimization.registry import REGISTRY
 from optimization.results import DispatchResult
 from scenarios.billing_schema import demand_basis
 from scenarios.schema import ASSET_SPECS, Scenario
@@ -96,6 +97,12 @@ def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva:
         "interruptible_curtailed_mwh": _sum(a, "interruptible_load", "p_curtailed_mw", dt_h),
         "co2_t": imp * scn.carbon.ef_kgco2_per_kwh,
     }
+    specs = {asset.name: asset for _, asset in scn.assets()}
+    for kind, block in REGISTRY.items():  # the kinds' own sections (AssetBlock.kpis), e.g. data_centre
+        rows = a[a["kind"] == kind]
+        section = block.kpis(rows, dt_h, specs) if len(rows) else {}
+        if section:
+            k[kind] = section
     return k
 
 
