@@ -17,7 +17,8 @@ Per asset ``a`` and step ``t`` (all powers [MW], all decisions non-negative):
 * converter, AC side: ``p_ac = eta_inverter · p_dc_out − p_dc_in / eta_rectifier`` (injection into the park,
   positive = export), rating ``eta_inverter·p_dc_out + p_dc_in/eta_rectifier <= s_max_mw`` (so
   ``|p_ac| <= s_max_mw``; running both directions in one step only burns energy, an LP artefact bounded by
-  the rating, as the battery's ``p_charge + p_discharge`` bound);
+  the rating, as the battery's ``p_charge + p_discharge`` bound, and made dearer than curtailing PV by a
+  tie-breaking cost of :data:`RECTIFIER_TIE_CNY_PER_MWH` on ``p_dc_in`` in the objective, not in the bill);
 * flexible power target (柔性), a HARD constraint: ``target[t] − band_mw <= p_ac[t] <= target[t] + band_mw``
   where ``p_target_inject_mw`` is given (a number, or 24 local hour-beginning values). Without a target
   the exchange is the park's dispatch decision, within the rating. A band that no schedule of the step
@@ -50,6 +51,10 @@ import pyomo.environ as pyo
 from optimization.registry import AssetBlock, register, set_values
 from vpp.errors import InfeasibleError
 from vpp.timeindex import hour_of_day
+
+#: tie-breaking cost on the rectifier's DC output [CNY/MWh]: a surplus is curtailed rather than burnt in a
+#: converter loop (both directions in one step); objective only, far below any price
+RECTIFIER_TIE_CNY_PER_MWH = 1e-3
 
 
 def ac_export_mw(pv_dc_mw: float, load_dc_mw: float, eta_inverter: float, eta_rectifier: float) -> float:
@@ -186,6 +191,10 @@ class DCBuildingBlock(AssetBlock):
     def injection_mw(self, b, asset, t):
         s = self.by_name[asset].spec
         return s.eta_inverter * b.p_dc_out_mw[asset, t] - b.p_dc_in_mw[asset, t] / s.eta_rectifier
+
+    def cost_cny(self, b):
+        dt = self.data.dt_h
+        return RECTIFIER_TIE_CNY_PER_MWH * dt * sum(b.p_dc_in_mw[a, t] for a in self.names for t in b.T)
 
     def exportable_mw(self, b, asset, t):
         return self.by_name[asset].spec.eta_inverter * b.p_pv_mw[asset, t]
