@@ -189,6 +189,12 @@ def test_rolling_evaluation_carries_both_kinds():
     assert a.loc[a.asset == "pedf_office", "p_inject_mw"].between(-0.3 - 1e-6, 1e-6).all()
 
 
+def test_rolling_evaluation_refuses_deferrable_work_with_a_temperature_dependent_pue():
+    scn = from_dict(_scenario_with(deferrable_share=0.1, p_it_max_kw=2400))
+    with pytest.raises(VppError, match=r"data_centre 'idc': deferrable IT work .* \(use --horizon perfect\)"):
+        vpp.evaluate(scn, year=2025, days=2, dr=False)
+
+
 def test_cli_bad_data_centre_exits_1_naming_the_asset(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(_scenario_with(pue_min=0.95)), encoding="utf-8")

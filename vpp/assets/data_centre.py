@@ -158,8 +158,8 @@ class DataCentreBlock(AssetBlock):
             if not np.allclose(self.arr[a]["k"], self.k_built[a], rtol=0.0, atol=1e-12):
                 raise NotImplementedError(
                     f"data_centre '{a}': deferrable IT work with a temperature-dependent PUE puts the cooling per MW "
-                    "of IT into the matrix, which a rolling window cannot change; use --horizon perfect, "
-                    "deferrable_share 0 or pue_slope_per_k 0")
+                    "of IT into the matrix, which a rolling window cannot change; set deferrable_share 0 or "
+                    "pue_slope_per_k 0")
         stack = lambda key: np.vstack([self.arr[a][key] for a in self.names])  # noqa: E731
         set_values(b.p_it_fix_mw, stack("it_fix"))
         set_values(b.p_cool_base_mw, stack("cool_base"))
