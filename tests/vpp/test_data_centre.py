@@ -200,3 +200,13 @@ def test_cli_bad_data_centre_exits_1_naming_the_asset(tmp_path):
     path.write_text(yaml.safe_dump(_scenario_with(pue_min=0.95)), encoding="utf-8")
     out = CliRunner().invoke(main, ["validate", str(path)])
     assert out.exit_code == 1 and "idc.pue_min" in out.output and "Traceback" not in out.output
+
+
+def test_cli_run_prints_both_kind_sections(tmp_path):
+    out = CliRunner().invoke(main, ["run", str(SCENARIO), "--no-ac", "--out", str(tmp_path / "run")])
+    assert out.exit_code == 0, out.output
+    k = json.loads((tmp_path / "run" / "kpis.json").read_text(encoding="utf-8"))
+    d = k["data_centre"]["idc"]
+    assert (f"data centre idc: PUE {d['pue']:.3f} (target 1.3: {'met' if d['pue_target_met'] else 'NOT met'}; "
+            f"{d['hours_above_target']} of 24 h above)") in out.output
+    assert "DC-bus building pedf_office: converter peak" in out.output
