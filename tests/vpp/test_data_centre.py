@@ -210,3 +210,24 @@ def test_cli_run_prints_both_kind_sections(tmp_path):
     assert (f"data centre idc: PUE {d['pue']:.3f} (target 1.3: {'met' if d['pue_target_met'] else 'NOT met'}; "
             f"{d['hours_above_target']} of 24 h above)") in out.output
     assert "DC-bus building pedf_office: converter peak" in out.output
+
+
+def test_measured_it_meter_replaces_the_archetype(tmp_path):
+    import pandas as pd
+
+    from vpp.profiles import build_profiles
+
+    stamps = pd.date_range("2025-07-22 00:00", periods=96, freq="15min")
+    pd.DataFrame({"time": stamps.strftime("%Y-%m-%d %H:%M"), "it_kw": 1500.0}).to_csv(tmp_path / "it.csv", index=False)
+    data = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    data["parks"][0]["assets"][0] = {"kind": "data_centre", "name": "idc", "p_it_peak_kw": 2000,
+                                     "profile": {"path": str(tmp_path / "it.csv"), "unit": "kW", "stamps": "beginning"}}
+    scn = from_dict(data)
+    assert scn.parks[0].assets[0].archetype is None
+    prof = build_profiles(scn)
+    assert prof.inputs["idc"]["p_it_mw"].to_numpy() == pytest.approx(np.full(96, 1.5))
+    assert any(n.startswith("idc:") for n in prof.data_notes)
+    # archetype: the shape (daily mean 22.89 / 24 = 0.954) × 2 MW with 3 % noise (1.888 MW on this day),
+    # without the archetype's seasonal PUE factor (July: × 1.35 / 1.3 would give ≈ 1.96 MW)
+    arch = build_profiles(from_dict(yaml.safe_load(SCENARIO.read_text(encoding="utf-8")))).inputs["idc"]["p_it_mw"]
+    assert arch.mean() == pytest.approx(2.0 * 22.89 / 24, rel=0.015)
