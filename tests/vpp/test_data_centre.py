@@ -187,6 +187,9 @@ def test_rolling_evaluation_carries_both_kinds():
     assert len(dc) == 2 * 96
     assert (dc.p_facility_mw - dc.p_it_mw - dc.p_cool_mw - dc.p_other_mw).abs().max() < 1e-9
     assert a.loc[a.asset == "pedf_office", "p_inject_mw"].between(-0.3 - 1e-6, 1e-6).all()
+    sec = ev.kpis["data_centre"]["idc"]  # the kinds' sections of the project's schedule
+    assert sec["hours"] == 48 and sec["pue"] == pytest.approx(dc.p_facility_mw.sum() / dc.p_it_mw.sum(), rel=1e-9)
+    assert ev.kpis["dc_building"]["pedf_office"]["target_deviation_max_mw"] <= 0.15 + 1e-6
 
 
 def test_rolling_evaluation_refuses_deferrable_work_with_a_temperature_dependent_pue():

@@ -40,7 +40,7 @@ from vpp import economics as ec
 from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR
 from vpp.errors import VppError
 from vpp.evaluation.data import extended_data, slice_data
-from vpp.kpis import capacity_charge_cny
+from vpp.kpis import capacity_charge_cny, kind_kpis
 from vpp.rolling import run_rolling
 from vpp.evaluation.sizing import parse_size, size_project
 
@@ -456,6 +456,8 @@ def evaluate(
         "sizes": sizes.__dict__,
         "economics": econ_k,
     }
+    if rep is None:  # the kinds' own sections of the project's schedule (data_centre: the period's PUE, ...)
+        kpis.update(kind_kpis(scn, proj.assets, dt_h))
     if other is not None:
         roll, perf = (proj, other) if horizon == "rolling" else (other, proj)
         c_r, c_p = float(roll.costs["total_cost_cny"].sum()), float(perf.costs["total_cost_cny"].sum())
