@@ -129,6 +129,10 @@ def test_unreachable_band_is_refused_naming_the_asset():
     # DC loads above the converter rating
     with pytest.raises(InfeasibleError, match=r"dc_building 'bldg': the DC loads need 0.412 MW .* s_max_mw 0.3"):
         run_block(building(s_max_mw=0.3), [100.0] * 2, 0.0, 0.4)
+    # flexible energy that its power limit cannot place: 0.5 × 0.4 MW × 4 h = 0.8 MWh, at most 0.1 MW × 4 h
+    with pytest.raises(InfeasibleError, match=r"dc_building 'bldg': the flexible loads need 0.800 MWh on 2025-07-22 "
+                                              r"but p_flex_max_mw 0.1 MW gives at most 0.400 MWh"):
+        run_block(building(flexible_share=0.5, p_flex_max_mw=0.1), [100.0] * 4, 0.0, 0.4)
     # a target below what PV could give: curtailment always reaches the upper side (here all PV curtailed)
     r, _ = run_block(building(p_target_inject_mw=-0.4 / 0.97, band_mw=0.0), [100.0], 5.0, 0.4)
     assert r.p_inject_mw.iloc[0] == pytest.approx(-0.4 / 0.97, abs=1e-7)

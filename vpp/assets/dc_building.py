@@ -23,8 +23,9 @@ Per asset ``a`` and step ``t`` (all powers [MW], all decisions non-negative):
   where ``p_target_inject_mw`` is given (a number, or 24 local hour-beginning values). Without a target
   the exchange is the park's dispatch decision, within the rating. A band that no schedule of the step
   can reach, ignoring time coupling (PV all used or all curtailed, battery at full power, flexible loads
-  at 0 or at their limit), is refused before solving by an :class:`~vpp.errors.InfeasibleError` naming
-  the asset, the step and the reachable range; a band missed only through the battery's energy or the
+  at 0 or at their limit; a converter loop does not count), is refused before solving by an
+  :class:`~vpp.errors.InfeasibleError` naming the asset, the step and the reachable range (so are DC loads
+  above the rating and a day's flexible energy above what ``p_flex_max_mw`` can place); a band missed only through the battery's energy or the
   daily flexible energy makes the solve infeasible (reported for the park).
 
 Injection ``p_ac``; exportable (own generation) ``eta_inverter · p_pv``; reactive ``p_ac · tan(acos cos_phi)``
@@ -112,6 +113,13 @@ class DCBuildingBlock(AssetBlock):
     def _check_reachable(self, data) -> None:
         for a in self.assets:
             s, r = a.spec, self.arr[a.name]
+            room = np.array([s.p_flex_cap_mw * len(st) * data.dt_h for st in self.days])
+            if (r["e_day"] > room + 1e-9).any():
+                d = int(np.argmax(r["e_day"] - room))
+                raise InfeasibleError(
+                    f"dc_building '{a.name}': the flexible loads need {r['e_day'][d]:.3f} MWh on "
+                    f"{data.index[self.days[d][0]]:%Y-%m-%d} but p_flex_max_mw {s.p_flex_cap_mw:g} MW gives at most "
+                    f"{room[d]:.3f} MWh")
             lo, hi = self._ac_range(a.name)
             need = r["load_fix"] - r["pv"] - s.battery_p_max_mw  # DC power the converter must bring at least
             short = need / s.eta_rectifier - s.s_max_mw
