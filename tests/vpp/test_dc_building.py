@@ -184,3 +184,16 @@ def test_bad_input_is_one_error_naming_the_asset_and_field(field, value, words):
     with pytest.raises(VppError) as exc:
         from_dict(_scenario_with(**{field: value}))
     assert "pedf_office" in str(exc.value) and words in str(exc.value)
+
+
+def test_cli_run_with_an_unreachable_band_exits_1_naming_the_asset(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    path = tmp_path / "band.yaml"
+    path.write_text(yaml.safe_dump(_scenario_with(p_target_inject_kw=300, band_kw=0)), encoding="utf-8")
+    out = CliRunner().invoke(main, ["run", str(path), "--no-ac", "--out", str(tmp_path / "run")])
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    assert "dc_building 'pedf_office': the AC exchange cannot stay within p_target_inject_mw 0.3 ± band_mw 0 at " \
+           "2025-07-22 00:00" in out.output
