@@ -29,7 +29,10 @@ after the kind, and offers:
     ``p_inject_mw``, ``q_inject_mvar``, ``cost_cny`` and kind-specific columns; ``results(b)`` turns
     them into the long table (columns ``asset``, ``t`` and those), a rolling run keeps the arrays;
 ``update(b, data)``
-    the next rolling window's data, written into mutable parameters only (see :func:`set_values`).
+    the next rolling window's data, written into mutable parameters only (see :func:`set_values`);
+``kpis(table, dt_h, specs)`` (optional class method)
+    the kind's own KPI section from its rows of the result table (``{asset: {...}}``; empty: none),
+    written under the kind's name in ``kpis.json``.
 
 Values are read through ``self.values(var, names, n_t)``, which takes them from the solve session's
 solution vector when the block is attached to one (``self.solution``), else from the Pyomo variables.
@@ -95,6 +98,12 @@ class AssetBlock:
 
     def cost_cny(self, b):
         return 0.0
+
+    @classmethod
+    def kpis(cls, table: pd.DataFrame, dt_h: float, specs: dict[str, Any]) -> dict[str, Any]:
+        """The kind's KPI section ``{asset: {figure: value}}`` from its rows of the assets result table
+        (columns of ``result_arrays`` plus ``time``, ``park``, ``asset``); ``specs`` by asset name. None by default."""
+        return {}
 
     def baseline_structure(self, b) -> None:
         """One-off model changes of the no-optimisation rule (none by default)."""

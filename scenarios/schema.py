@@ -20,6 +20,8 @@ from scenarios.base import LOAD_ARCHETYPES, Archetype, AssetBase, Fraction, Name
 from scenarios.billing_schema import ParkBilling
 from scenarios.capacity_schema import CapacityStudy
 from scenarios.carbon_schema import Carbon  # noqa: F401 (re-exported)
+from scenarios.data_centre_schema import DataCentre
+from scenarios.dc_building_schema import DCBuilding
 from scenarios.dr_schema import DRConfig
 from scenarios.economics_schema import Economics
 from scenarios.flex_schema import ShiftableLoad, ThermalStorage
@@ -360,7 +362,8 @@ class InterruptibleLoad(ProfileLoad):
 #: asset kind -> its schema class (see AssetBase for what a kind declares)
 ASSET_SPECS: dict[str, type[AssetBase]] = {
     c.model_fields["kind"].annotation.__args__[0]: c
-    for c in (FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad, AirConditioning)
+    for c in (FixedLoad, PV, Battery, EVCharging, InterruptibleLoad, ThermalStorage, ShiftableLoad, AirConditioning,
+              DataCentre, DCBuilding)
 }
 
 

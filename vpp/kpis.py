@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimization.registry import REGISTRY
 from optimization.results import DispatchResult
 from scenarios.billing_schema import demand_basis
 from scenarios.schema import ASSET_SPECS, Scenario
@@ -96,7 +97,22 @@ def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva:
         "interruptible_curtailed_mwh": _sum(a, "interruptible_load", "p_curtailed_mw", dt_h),
         "co2_t": imp * scn.carbon.ef_kgco2_per_kwh,
     }
+    k.update(kind_kpis(scn, a, dt_h))
     return k
+
+
+def kind_kpis(scn: Scenario, assets: pd.DataFrame, dt_h: float) -> dict[str, Any]:
+    """The kinds' own KPI sections ``{kind: {asset: {...}}}`` (``AssetBlock.kpis``, e.g. ``data_centre``: PUE
+    against its target; ``dc_building``: converter and target band) from an assets result table with
+    ``time``, ``kind`` and ``asset`` columns; kinds without a section are left out."""
+    specs = {asset.name: asset for _, asset in scn.assets()}
+    out: dict[str, Any] = {}
+    for kind, block in REGISTRY.items():
+        rows = assets[assets["kind"] == kind]
+        section = block.kpis(rows, dt_h, specs) if len(rows) else {}
+        if section:
+            out[kind] = section
+    return out
 
 
 def grid_kpis(ac, dt_h: float) -> dict[str, Any]:

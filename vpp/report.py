@@ -41,6 +41,25 @@ ROWS = [
 ]
 
 
+def _kind_lines(k: dict[str, Any]) -> list[str]:
+    """The data-centre and DC-building sections of the KPIs (docs/data_centre.md, docs/dc_building.md)."""
+    out = []
+    for name, d in (k.get("data_centre") or {}).items():
+        met = "-" if d.get("pue_target_met") is None else ("met" if d["pue_target_met"] else "NOT met")
+        out += ["-" * 52, f"data centre {name}: PUE {_fmt(d.get('pue'))} (target {d['pue_target']:g}: {met}; "
+                f"{d['hours_above_target']} of {d['hours']} h above)",
+                f"  {'IT / cooling / facility':<28} {_fmt(d['it_mwh'])} / {_fmt(d['cooling_mwh'])} / "
+                f"{_fmt(d['facility_mwh'])} MWh"]
+    for name, d in (k.get("dc_building") or {}).items():
+        out += ["-" * 52, f"DC-bus building {name}: converter peak {_fmt(d['converter_peak_mw'])} of "
+                f"{d['s_max_mw']:g} MW" + (f", largest deviation from the target {_fmt(d['target_deviation_max_mw'])} MW "
+                                          f"(band {d['band_mw']:g})" if "band_mw" in d else ""),
+                f"  {'AC import / export':<28} {_fmt(d['import_mwh'])} / {_fmt(d['export_mwh'])} MWh",
+                f"  {'DC PV used / load':<28} {_fmt(d['pv_dc_used_mwh'])} / {_fmt(d['load_dc_mwh'])} MWh",
+                f"  {'converter losses':<28} {_fmt(d['converter_loss_mwh'])} MWh"]
+    return out
+
+
 def kpi_table(k: dict[str, Any]) -> str:
     lines = [f"{'KPI':<30} value"]
     lines.append("-" * 52)
@@ -61,6 +80,7 @@ def kpi_table(k: dict[str, Any]) -> str:
             lines.append("-" * 52)
             lines.append(title)
             lines.extend(f"  {park:<28} {fmt.format(v)}" for park, v in per_park.items())
+    lines += _kind_lines(k)
     nc = k.get("network_constraints") or {}
     if nc.get("mode") not in (None, "none"):
         lines.append("-" * 52)

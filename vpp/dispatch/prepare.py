@@ -97,6 +97,8 @@ def asset_inputs(scn: Scenario, profiles: Profiles) -> dict[str, list[AssetInput
             prof["sessions"] = profiles.ev_sessions[a.name]
         for col, series in profiles.hvac.get(a.name, {}).items():  # air conditioning: t_out_c, q_gain_mw, ...
             prof[col] = series.to_numpy(dtype=float)
+        for col, series in profiles.inputs.get(a.name, {}).items():  # data_centre, dc_building: their columns
+            prof[col] = series.to_numpy(dtype=float)
         out.setdefault(a.kind, []).append(AssetInput(a.name, park.name, a, prof))
     return out
 

@@ -44,7 +44,7 @@ from vpp.dispatch import IMPORT_LIMIT_POWER_FACTOR
 from vpp.errors import VppError
 from vpp.evaluation.data import extended_data, slice_data
 from vpp.evaluation.green import green_kpis, summary_lines, with_targets
-from vpp.kpis import capacity_charge_cny
+from vpp.kpis import capacity_charge_cny, kind_kpis
 from vpp.rolling import run_rolling
 from vpp.evaluation.sizing import parse_size, size_project
 
@@ -472,6 +472,8 @@ def evaluate(
         "economics": econ_k,
         "green": green_kpis(scn, proj, base, dt_h),
     }
+    if rep is None:  # the kinds' own sections of the project's schedule (data_centre: the period's PUE, ...)
+        kpis.update(kind_kpis(scn, proj.assets, dt_h))
     gy = None
     if ac and scn.ac_check.enabled:
         from vpp.evaluation.grid_year import grid_year_check

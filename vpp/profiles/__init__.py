@@ -53,6 +53,11 @@ from vpp.profiles.loads import load_mw  # noqa: E402
 from vpp.profiles.pv import pv_available_mw  # noqa: E402
 from vpp.profiles.measured import measured_ev_sessions, measured_load_mw, measured_pv_mw  # noqa: E402
 from vpp.profiles.temperature import hvac_inputs  # noqa: E402
+from vpp.profiles.data_centre import data_centre_inputs  # noqa: E402
+from vpp.profiles.dc_building import dc_building_inputs  # noqa: E402
+
+#: profile builders of kinds whose inputs are a table of per-step columns (``Profiles.inputs``)
+FRAME_BUILDERS = {"data_centre": data_centre_inputs, "dc_building": dc_building_inputs}
 
 
 class _ConnectionSize:
@@ -97,6 +102,7 @@ class Profiles:
     load_mw: dict[str, pd.Series] = field(default_factory=dict)
     ev_sessions: dict[str, pd.DataFrame] = field(default_factory=dict)
     hvac: dict[str, pd.DataFrame] = field(default_factory=dict)
+    inputs: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: one line per asset read from a file: which file, which dates, how (written with the results)
     data_notes: list[str] = field(default_factory=list)
 
@@ -148,6 +154,9 @@ def build_profiles(scn: Scenario, index: pd.DatetimeIndex | None = None) -> Prof
                 prof.hvac[a.name], note = hvac_inputs(a, index, scn.seed, park.shutdown_days)
                 if note is not None:
                     prof.data_notes.append(note)
+            elif kind in FRAME_BUILDERS:
+                prof.inputs[a.name], notes = FRAME_BUILDERS[kind](a, index, scn.seed, park.shutdown_days, conn(park))
+                prof.data_notes += notes
         except DataError as exc:  # every unusable file of the scenario is reported at once, field named
             field_name = next(f for f in ("profile", "production", "weather", "sessions_file")
                               if getattr(getattr(a, f, None), "path", None) is not None)

@@ -151,11 +151,14 @@ def load_mw(
     noise_std_pu: float = 0.03,
     weekend_factor: float | None = None,
     shutdown: Iterable[dt.date] = (),
+    seasonal: bool = True,
 ) -> pd.Series:
     """Consumption [MW] ≥ 0 of an archetype load per step of a local-time interval-beginning index.
 
     ``seed``, ``name``: the scenario seed and the asset name that key the noise (module docstring);
-    ``weekend_factor`` applies on non-working days (weekends, statutory holidays, ``shutdown`` days).
+    ``weekend_factor`` applies on non-working days (weekends, statutory holidays, ``shutdown`` days);
+    ``seasonal=False`` leaves out the seasonal factor ``f_m`` (the IT load of a ``data_centre`` asset,
+    whose cooling is modelled from the outdoor temperature instead).
     """
     n = len(index)
     if n == 0:
@@ -173,7 +176,7 @@ def load_mw(
     sd = frozenset(shutdown)
     working = np.array([is_working_day(d, sd) for d in dates], dtype=bool)[day_pos]
     p = np.where(working, p, p * w)
-    if archetype in SEASONAL_FACTOR:
+    if seasonal and archetype in SEASONAL_FACTOR:
         month = np.array([d.month for d in dates])[day_pos]
         p = p * SEASONAL_FACTOR[archetype][month - 1]
 
