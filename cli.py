@@ -163,6 +163,11 @@ def validate(scenario, days, start):
     check(scn, source=str(scenario))
     n_assets = sum(len(p.assets) for p in scn.parks)
     click.echo(f"ok: '{scn.name}': {len(scn.parks)} parks, {n_assets} assets, {scn.horizon.days} day(s) at {scn.horizon.resolution_min} min")
+    from scenarios.plan import format_summary
+
+    roofs = format_summary(scn)  # parks with roofs: the PV the rooftop plan sized
+    if roofs:
+        click.echo(roofs)
 
 
 @main.command()

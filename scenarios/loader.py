@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scenarios import plan as _plan
 from scenarios.schema import Scenario
 from vpp.errors import Problem, ScenarioError
 
@@ -185,12 +186,29 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>", base_dir: Path |
         scn = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, problems_from_validation(exc, data)) from None
+    scn = apply_plan(scn, source)
     if scn.network.kind == "pandapower_json" and base_dir is not None:
         p = Path(scn.network.path)
         if not p.is_absolute():
             net = scn.network.model_copy(update={"path": str((base_dir / p).resolve())})
             scn = scn.model_copy(update={"network": net})
     return _resolve_dr_rules(_resolve_data_files(scn, source, base_dir), base_dir)
+
+
+def apply_plan(scn: Scenario, source: str = "<scenario>") -> Scenario:
+    """The scenario with its rooftop ``plan`` applied (:mod:`scenarios.plan`): PV assets sized from the parks'
+    roofs replace those an earlier application created. Unchanged without a plan; applying it twice gives
+    the same scenario."""
+    if scn.plan is None:
+        return scn
+    bad = _plan.check_names(scn)
+    if bad:
+        raise ScenarioError(source, [Problem(path, msg) for path, msg in bad])
+    data = _plan.planned_data(scn)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, problems_from_validation(exc, data)) from None
 
 
 #: asset fields that name a data file (a model with a ``path``): meter profile, PV production or
