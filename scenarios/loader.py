@@ -211,6 +211,23 @@ def apply_plan(scn: Scenario, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(source, problems_from_validation(exc, data)) from None
 
 
+def with_plan(scn: Scenario, **fields: Any) -> Scenario:
+    """The scenario with these ``plan`` fields set (a plan with its defaults is added when there is none) and
+    the plan applied, e.g. ``with_plan(scn, pv_rooftop_share=0.3)`` (``vpp run --plan-pv-share 0.3``).
+    A scenario without roofs gets no PV from it."""
+    from scenarios.roof_schema import Plan
+
+    data = scn.plan.model_dump() if scn.plan is not None else {}
+    if "year" in fields and "density_wp_per_m2" not in fields:
+        data.pop("density_wp_per_m2", None)  # the new year's default density
+    data.update(fields)
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError("plan", problems_from_validation(exc, data)) from None
+    return apply_plan(scn.model_copy(update={"plan": plan}), "plan")
+
+
 #: asset fields that name a data file (a model with a ``path``): meter profile, PV production or
 #: weather, EV session records
 DATA_FILE_FIELDS = ("profile", "production", "weather", "sessions_file")

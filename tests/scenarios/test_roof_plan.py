@@ -4,6 +4,7 @@ scenario round-trips, bad roofs give one error naming park and roof, and the shi
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 import yaml
@@ -178,3 +179,52 @@ def test_sweep_varies_the_plan_and_leaves_planned_assets_to_it():
     del data["plan"]
     with pytest.raises(VppError, match="the scenario has no 'plan' section"):
         apply_updates(from_dict(data), {"plan.pv_rooftop_share": 0.25})
+
+
+def test_with_plan_sets_the_share_or_adds_a_plan():
+    from scenarios.loader import with_plan
+
+    scn = scenario()
+    assert planned_kwp(with_plan(scn, pv_rooftop_share=0.25)) == pytest.approx(
+        {"works_hall_a_pv": 210.0, "works_canteen_pv": 18.0})
+    # a year of its own: that year's default density (2030: 160 Wp/m²)
+    assert planned_kwp(with_plan(scn, year=2030))["works_hall_a_pv"] == pytest.approx(10000 * 0.7 * 0.5 * 160 / 1e3)
+    data = copy.deepcopy(BASE)
+    del data["plan"]
+    added = with_plan(from_dict(data), pv_rooftop_share=0.5)  # default plan: 140 Wp/m² (2025)
+    assert planned_kwp(added) == pytest.approx({"works_hall_a_pv": 490.0, "works_canteen_pv": 42.0})
+    with pytest.raises(ScenarioError, match="plan: 1 problem: pv_rooftop_share: Input should be less than or equal to 1"):
+        with_plan(scn, pv_rooftop_share=1.5)
+
+
+def test_cli_validate_prints_the_plan_and_run_reproduces_from_the_resolved_file(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    path = tmp_path / "roofs.yaml"
+    data = copy.deepcopy(BASE)
+    data["parks"][0]["roofs"][0]["area_kwh"] = 1  # a unit alias of nothing: the error names park and roof
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    r = CliRunner().invoke(main, ["validate", str(path)])
+    assert r.exit_code == 1 and "parks.works.roofs.hall_a.area_kwh: unknown key" in r.output, r.output
+    del data["parks"][0]["roofs"][0]["area_kwh"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    r = CliRunner().invoke(main, ["validate", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "rooftop plan 2025: 0.5 of the usable area of new roofs (factory, public) at 120 Wp/m²" in r.output
+    assert "works" in r.output and "456.0" in r.output and "300.0" in r.output
+    # --plan-pv-share 0.25 halves the planned PV (228 kWp); the resolved file runs to the same figures
+    out = tmp_path / "run"
+    r = CliRunner().invoke(main, ["run", str(path), "--no-ac", "--json", "--plan-pv-share", "0.25", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    k1 = json.loads(r.output)
+    resolved = load(out / "scenario_resolved.yaml")
+    assert resolved.plan.pv_rooftop_share == 0.25 and planned_kwp(resolved) == pytest.approx(
+        {"works_hall_a_pv": 210.0, "works_canteen_pv": 18.0})
+    r = CliRunner().invoke(main, ["run", str(out / "scenario_resolved.yaml"), "--no-ac", "--json",
+                                  "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0, r.output
+    k2 = json.loads(r.output)
+    assert k2["total_cost_cny"] == pytest.approx(k1["total_cost_cny"], rel=1e-9)
+    assert k2["pv_available_mwh"] == pytest.approx(k1["pv_available_mwh"], rel=1e-12)
