@@ -228,3 +228,20 @@ def test_cli_validate_prints_the_plan_and_run_reproduces_from_the_resolved_file(
     k2 = json.loads(r.output)
     assert k2["total_cost_cny"] == pytest.approx(k1["total_cost_cny"], rel=1e-9)
     assert k2["pv_available_mwh"] == pytest.approx(k1["pv_available_mwh"], rel=1e-12)
+
+
+def test_sizing_replaces_the_plan_and_the_sized_scenario_reloads_to_the_same_pv(tmp_path):
+    import pandas as pd
+
+    from vpp.evaluation.sizing import apply_sizes
+
+    scn = scenario()
+    table = pd.DataFrame([{"asset": "works_hall_a_pv", "quantity": "pv_mwp", "size": 0.3}])
+    sized = apply_sizes(scn, table)
+    assert sized.plan is None
+    pv = {a.name: a for _, a in sized.assets() if a.kind == "pv"}
+    assert pv["works_hall_a_pv"].p_mwp == 0.3 and pv["works_hall_a_pv"].from_roof is None
+    assert pv["works_canteen_pv"].from_roof is not None  # not sized: keeps the plan's figures
+    path = tmp_path / "sized.yaml"
+    path.write_text(dump(sized), encoding="utf-8")
+    assert load(path) == sized
