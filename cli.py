@@ -129,13 +129,20 @@ def main(ctx: click.Context, debug: bool) -> None:
                    "overrides ac_check.engine of the scenario")
 @click.option("--network-constraints", "network_constraints", type=click.Choice(["none", "linear"]), default=None,
               help="'linear': voltage/thermal limits in the dispatch, closed loop with AC; overrides the scenario")
+@click.option("--plan-pv-share", "plan_pv_share", type=click.FloatRange(0, 1), default=None,
+              help="rooftop PV plan: PV on this share of the usable area of the counted roofs (sets "
+                   "plan.pv_rooftop_share, adding a plan with its defaults if the scenario has none; docs/yuhua_plan.md)")
 @handle_errors
-def run(scenario, days, start, out, strategy, csv, as_json, no_ac, ac_engine, network_constraints):
+def run(scenario, days, start, out, strategy, csv, as_json, no_ac, ac_engine, network_constraints, plan_pv_share):
     """Optimise the dispatch of a scenario, check it with AC power flow and write a run folder."""
     from vpp import api
     from vpp.report import kpi_table
 
     scn = api.load_scenario(scenario, days=days, start=start)
+    if plan_pv_share is not None:
+        from scenarios.loader import with_plan
+
+        scn = with_plan(scn, pv_rooftop_share=plan_pv_share)
     out_dir = Path(out) if out else Path(scn.outputs.dir) / f"{scn.name}-{strategy}"
     log = None if as_json else (lambda msg: click.echo(f"· {msg}", err=True))
     result = api.run(scn, strategy=strategy, ac=False if no_ac else None, ac_engine=ac_engine,
@@ -163,6 +170,11 @@ def validate(scenario, days, start):
     check(scn, source=str(scenario))
     n_assets = sum(len(p.assets) for p in scn.parks)
     click.echo(f"ok: '{scn.name}': {len(scn.parks)} parks, {n_assets} assets, {scn.horizon.days} day(s) at {scn.horizon.resolution_min} min")
+    from scenarios.plan import format_summary
+
+    roofs = format_summary(scn)  # parks with roofs: the PV the rooftop plan sized
+    if roofs:
+        click.echo(roofs)
 
 
 @main.command()

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scenarios import plan as _plan
 from scenarios.schema import Scenario
 from vpp.errors import Problem, ScenarioError
 
@@ -185,12 +186,46 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>", base_dir: Path |
         scn = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, problems_from_validation(exc, data)) from None
+    scn = apply_plan(scn, source)
     if scn.network.kind == "pandapower_json" and base_dir is not None:
         p = Path(scn.network.path)
         if not p.is_absolute():
             net = scn.network.model_copy(update={"path": str((base_dir / p).resolve())})
             scn = scn.model_copy(update={"network": net})
     return _resolve_dr_rules(_resolve_data_files(scn, source, base_dir), base_dir)
+
+
+def apply_plan(scn: Scenario, source: str = "<scenario>") -> Scenario:
+    """The scenario with its rooftop ``plan`` applied (:mod:`scenarios.plan`): PV assets sized from the parks'
+    roofs replace those an earlier application created. Unchanged without a plan; applying it twice gives
+    the same scenario."""
+    if scn.plan is None:
+        return scn
+    bad = _plan.check_names(scn)
+    if bad:
+        raise ScenarioError(source, [Problem(path, msg) for path, msg in bad])
+    data = _plan.planned_data(scn)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, problems_from_validation(exc, data)) from None
+
+
+def with_plan(scn: Scenario, **fields: Any) -> Scenario:
+    """The scenario with these ``plan`` fields set (a plan with its defaults is added when there is none) and
+    the plan applied, e.g. ``with_plan(scn, pv_rooftop_share=0.3)`` (``vpp run --plan-pv-share 0.3``).
+    A scenario without roofs gets no PV from it."""
+    from scenarios.roof_schema import Plan
+
+    data = scn.plan.model_dump() if scn.plan is not None else {}
+    if "year" in fields and "density_wp_per_m2" not in fields:
+        data.pop("density_wp_per_m2", None)  # the new year's default density
+    data.update(fields)
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError("plan", problems_from_validation(exc, data)) from None
+    return apply_plan(scn.model_copy(update={"plan": plan}), "plan")
 
 
 #: asset fields that name a data file (a model with a ``path``): meter profile, PV production or

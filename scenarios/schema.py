@@ -29,6 +29,7 @@ from scenarios.hvac_schema import AirConditioning
 from scenarios.data_schema import ProfileFile
 from scenarios.load_base import ProfileLoad
 from scenarios.pv_data_schema import SessionsFile, WeatherFile
+from scenarios.roof_schema import Plan, Roof, RoofSizing
 from scenarios.network_schema import NetworkConstraints
 from scenarios.vpp_schema import VPP
 
@@ -190,6 +191,9 @@ class PV(AssetBase):
     weather: WeatherFile | None = Field(
         None, description="weather file (EPW, TMY3, CSV) turned into AC output with pvlib (docs/data.md); replaces "
         "the synthetic model")
+    from_roof: RoofSizing | None = Field(
+        None, description="set by the scenario's rooftop plan (scenarios/plan.py): the roof and figures p_mwp was "
+        "sized from; p_mwp must equal them (remove from_roof to size the asset by hand)")
 
     @model_validator(mode="after")
     def _one_source(self) -> "PV":
@@ -197,6 +201,9 @@ class PV(AssetBase):
             raise ValueError("give production (measured output) or weather (a weather file), not both")
         if self.production_p_mwp is not None and self.production is None:
             raise ValueError("production_p_mwp is set but there is no production file")
+        if self.from_roof is not None and abs(self.p_mwp - self.from_roof.p_mwp) > 1e-9 * max(1.0, self.p_mwp):
+            raise ValueError(f"p_mwp {self.p_mwp:g} differs from its roof sizing {self.from_roof.p_mwp:g} MWp "
+                             "(from_roof); remove from_roof to size the asset by hand")
         return self
 
     @property
@@ -399,6 +406,17 @@ class Park(Strict):
     billing: ParkBilling = Field(
         default_factory=ParkBilling,
         description="basic-charge basis, month's peak so far, power-factor adjustment (docs/billing.md)")
+    roofs: list[Roof] = Field(
+        default_factory=list, description="roofs that may carry PV; the scenario's `plan` sizes PV on them "
+        "(scenarios/roof_schema.py, docs/yuhua_plan.md)")
+
+    @model_validator(mode="after")
+    def _roof_names(self) -> "Park":
+        names = [r.name for r in self.roofs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"park '{self.name}': roof name(s) {', '.join(twice)} used twice")
+        return self
 
 
 class Outputs(Strict):
@@ -451,6 +469,9 @@ class Scenario(Strict):
     network_constraints: NetworkConstraints = Field(
         default_factory=NetworkConstraints, description="grid limits in the dispatch (`vpp run --network-constraints`)")
     vpps: list[VPP] = Field(default_factory=list, description="virtual power plants (`vpp aggregate`; ignored by `vpp run`)")
+    plan: Plan | None = Field(
+        None, description="rooftop PV as planned: PV sized from the parks' roofs when the scenario is loaded "
+        "(scenarios/plan.py, docs/yuhua_plan.md)")
 
     @model_validator(mode="after")
     def _billing_basis(self) -> "Scenario":

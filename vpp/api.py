@@ -34,6 +34,9 @@ def load_scenario(source: str | Path | Scenario, *, days: int | None = None,
     """A validated scenario from a YAML file or a shipped scenario name (``vpp scenarios``), with the
     horizon optionally overridden (``days`` from ``start``)."""
     if isinstance(source, Scenario):
+        from scenarios.loader import apply_plan
+
+        source = apply_plan(source)  # a scenario built in Python: its rooftop plan, as a file's at loading
         if days is None and start is None:
             return source
         h = source.horizon.model_copy(update={k: v for k, v in (("days", days), ("start", _date(start))) if v is not None})

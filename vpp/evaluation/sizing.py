@@ -269,7 +269,8 @@ def _solve_with_targets(dm, scn: Scenario):
 
 
 def apply_sizes(scn: Scenario, table: pd.DataFrame, notes: list[str] | None = None) -> Scenario:
-    """The scenario with the chosen sizes; an asset sized to 0 (PV, or battery energy or power) is removed."""
+    """The scenario with the chosen sizes; an asset sized to 0 (PV, or battery energy or power) is removed.
+    PV the rooftop plan sized loses its ``from_roof`` record and the scenario its ``plan``: the sizes are the LP's."""
     notes = notes if notes is not None else []
     val = {(r.asset, r.quantity): r.size for r in table.itertuples()}
     parks = []
@@ -281,7 +282,7 @@ def apply_sizes(scn: Scenario, table: pd.DataFrame, notes: list[str] | None = No
                 if v <= 0:
                     notes.append(f"{a.name}: PV sized to 0 (not built)")
                     continue
-                a = a.model_copy(update={"p_mwp": v})
+                a = a.model_copy(update={"p_mwp": v, "from_roof": None})  # sized here, not by the rooftop plan
             elif a.kind == "battery" and (a.name, "battery_e_mwh") in val:
                 e, pw = val[(a.name, "battery_e_mwh")], val[(a.name, "battery_p_mw")]
                 if e <= 0 or pw <= 0:
@@ -292,7 +293,8 @@ def apply_sizes(scn: Scenario, table: pd.DataFrame, notes: list[str] | None = No
         if not assets:
             raise VppError(f"park '{p.name}': every asset was sized to 0; nothing left to evaluate")
         parks.append(p.model_copy(update={"assets": assets}))
-    return scn.model_copy(update={"parks": parks})
+    # the sizes replace the rooftop plan's (a plan left in would re-size its PV when the scenario is reloaded)
+    return scn.model_copy(update={"parks": parks, "plan": None})
 
 
 

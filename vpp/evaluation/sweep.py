@@ -2,7 +2,8 @@
 
 Parameters are ``TARGET.FIELD=start:stop:step`` (inclusive stop) or ``TARGET.FIELD=v1,v2,...``. ``TARGET`` is
 an asset name, ``park.asset``, an asset kind (every asset of that kind) or a scenario section
-(``economics``, ``tariff``, ``carbon``). Field names may use kilo-units (``e_max_kwh``); they are converted
+(``economics``, ``tariff``, ``carbon``, ``plan``: e.g. ``plan.pv_rooftop_share=0.3:0.7:0.1`` re-sizes the rooftop
+PV of the plan at each point; a kind target leaves the assets the plan sized alone). Field names may use kilo-units (``e_max_kwh``); they are converted
 like a scenario file. ``samples = K`` evaluates every grid point with seeds ``seed + 0..K-1`` (Monte Carlo
 over the stochastic profiles). A size of 0 (``e_max_mwh``, ``p_mwp``, ``p_max_mw``, ``n_chargers``,
 ``p_charger_mw``) removes the asset at that point.
@@ -33,7 +34,7 @@ from scenarios.units import convert_unit_aliases
 from vpp.errors import VppError
 from vpp.evaluation.mac import target_param
 
-SECTIONS = ("economics", "tariff", "carbon", "horizon", "solver")
+SECTIONS = ("economics", "tariff", "carbon", "horizon", "solver", "plan")
 SIZE_FIELDS = ("e_max_mwh", "p_mwp", "p_max_mw", "n_chargers", "p_charger_mw")
 
 
@@ -73,12 +74,17 @@ def apply_updates(scn: Scenario, updates: dict[str, float]) -> Scenario:
         parts = key.split(".")
         target, field = ".".join(parts[:-1]), parts[-1]
         if target in SECTIONS:
+            if getattr(scn, target) is None:
+                raise VppError(f"--param '{key}': the scenario has no '{target}' section to vary")
             cls = type(getattr(scn, target))
             conv = convert_unit_aliases({field: value}, set(cls.model_fields))
             data[target].update(conv)
             continue
         hit = False
         for p_i, (park, asset) in enumerate(scn.assets()):
+            if target in kinds and target not in (asset.name, f"{park.name}.{asset.name}") and \
+                    getattr(asset, "from_roof", None) is not None:
+                continue  # a kind's assets sized by the rooftop plan: vary plan.* instead
             if target in (asset.name, f"{park.name}.{asset.name}") or (target in kinds and asset.kind == target):
                 conv = convert_unit_aliases({field: value}, set(type(asset).model_fields))
                 remove = any(k in SIZE_FIELDS and v == 0 for k, v in conv.items())

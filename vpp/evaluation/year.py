@@ -596,9 +596,9 @@ def summary_text(k: dict[str, Any]) -> str:
                          f"{gz['green_share']:.1%}, CO2 {gz['co2_t']:,.1f} t/yr, green bought {gz['green_purchase_mwh']:,.1f} MWh/yr")
             lines.extend(f"    shadow price {sp['target']}: {sp['shadow_price']:,.0f} {sp['unit']}" for sp in gz["shadow_prices"])
     if "grid_year" in k:
-        from vpp.evaluation.grid_year import summary_lines
+        from vpp.evaluation.grid_year import summary_lines as grid_year_lines
 
-        lines += summary_lines(k["grid_year"])
+        lines += grid_year_lines(k["grid_year"])
     if "rolling_vs_perfect" in k:
         g = k["rolling_vs_perfect"]
         lines.append(f"  rolling vs perfect [CNY]        {f(g['rolling_cost_cny'])} vs {f(g['perfect_cost_cny'])} (gap {g['gap']:+.2%})")
