@@ -430,6 +430,13 @@ class ACCheck(Strict):
 
 
 
+class Report(Strict):
+    """How ``vpp report`` writes this scenario's reports: ``lang`` is the default language of every label,
+    title and sentence (``zh`` = simplified Chinese, ``en`` = English; ``--lang`` overrides it)."""
+
+    lang: Literal["zh", "en"] = "en"
+
+
 class Scenario(Strict):
     """A complete simulation case."""
 
@@ -451,6 +458,7 @@ class Scenario(Strict):
     network_constraints: NetworkConstraints = Field(
         default_factory=NetworkConstraints, description="grid limits in the dispatch (`vpp run --network-constraints`)")
     vpps: list[VPP] = Field(default_factory=list, description="virtual power plants (`vpp aggregate`; ignored by `vpp run`)")
+    report: Report = Field(default_factory=Report, description="report defaults (`vpp report`): language zh | en")
 
     @model_validator(mode="after")
     def _billing_basis(self) -> "Scenario":
