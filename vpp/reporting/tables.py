@@ -25,17 +25,17 @@ INTERNAL = re.compile(r"(^|\.)(windows|timings_s|timings|solver|inputs|rule|dema
 
 UNITS = [  # (suffix of the key or leaf, unit key)
     ("_cny_per_mwh", "unit.cny_per_mwh"), ("_cny", "unit.cny"), ("_mwh", "unit.mwh"), ("_mwp", "unit.mwp"),
-    ("_mw", "unit.mw"), ("_mvar", "unit.mvar"), ("_pu", "unit.pu"), ("_percent", "unit.percent"),
+    ("_mw", "unit.mw"), ("_mw_dispatch", "unit.mw"), ("_mw_ac", "unit.mw"), ("_mvar", "unit.mvar"), ("_pu", "unit.pu"), ("_percent", "unit.percent"),
     ("_years", "unit.years"), ("_hours", "unit.h"), ("_h", "unit.h"), ("_t", "unit.t"), ("_s", "unit.s"),
     ("_share", "unit.share"), ("_ratio", "unit.share"),
 ]
 
 CARBON = re.compile(r"co2")
-DR = re.compile(r"^dr\.|payment|penalty|commitment|verified|rebound|baseline_mwh|actual_mwh|n_events")
+DR = re.compile(r"payment|penalty|commitment|verified|rebound|baseline_mwh|actual_mwh|n_events")
 VPPK = re.compile(r"requested|delivered|delivery_ratio|compensation|settlement|aggregator|parks_cny|aggregation|paid_mwh|shortfall")
 GRID = re.compile(r"peak|_pu$|loading|violation|overload|losses|ac_|reverse_flow|headroom|substation")
 ECON = re.compile(r"_cny|irr$|payback|discount_rate|lifetime|replacement|lco[es]|savings")
-CAP = re.compile(r"^r_p\d+|capacity")
+CAP = re.compile(r"^r_p\d+")
 
 
 def flatten(d: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -53,10 +53,13 @@ def flatten(d: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def unit_key(key: str) -> str:
-    leaf = key.rsplit(".", 1)[-1]
-    for suffix, u in UNITS:
-        if leaf.endswith(suffix) or key.split(".")[0].endswith(suffix):
-            return u
+    """The unit of a flattened key from the suffix of its leaf, else of the nearest part that has one."""
+    parts = key.split(".")
+    for part in reversed(parts):
+        for suffix, u in UNITS:
+            if part.endswith(suffix):
+                return u
+    leaf = parts[-1]
     if leaf in ("irr", "discount_rate"):
         return "unit.share"
     if leaf.startswith("n_") or leaf.endswith("_steps"):
@@ -74,34 +77,46 @@ class Row:
 
 
 def label(cat: Catalogue, key: str) -> str | None:
-    """The label of a flattened key, or ``None`` when its leaf is not in the catalogue."""
+    """The label of a flattened key, or ``None`` when the catalogue knows neither its leaf nor (for
+    per-park keys like ``grid.project.park_peak_import_mw.robotics``) its parent."""
     parts = key.split(".")
-    leaf = parts[-1]
-    if not cat.has(f"kpi.{leaf}"):
+    if cat.has(f"kpi.{parts[-1]}"):
+        base, quals = cat.t(f"kpi.{parts[-1]}"), parts[:-1]
+    elif len(parts) >= 2 and cat.has(f"kpi.{parts[-2]}"):
+        base, quals = cat.t(f"kpi.{parts[-2]}"), parts[:-2] + parts[-1:]
+    else:
         return None
-    quals = [cat.get(f"q.{p}", p) for p in parts[:-1]]
-    quals = [q for q in quals if q]
-    base = cat.t(f"kpi.{leaf}")
+    quals = [q for q in (cat.get(f"q.{p}", p) for p in quals) if q]
     return f"{base} ({', '.join(quals)})" if quals else base
 
 
+def _quantity(parts: list[str]) -> str:
+    """The part of a key that names the quantity: the leaf, or its parent when the leaf is a name (park)."""
+    has_unit = lambda p: any(p.endswith(s) for s, _ in UNITS)
+    if len(parts) >= 2 and not has_unit(parts[-1]) and has_unit(parts[-2]):
+        return parts[-2]
+    return parts[-1]
+
+
 def group(key: str) -> str:
-    k = key.lower()
-    if CARBON.search(k):
+    """The table a KPI goes to, from its first part (``economics``, ``dr``, …) or its quantity."""
+    parts = key.lower().split(".")
+    head, leaf = parts[0], _quantity(parts)
+    if any(CARBON.search(p) for p in parts):
         return "carbon"
-    if k.startswith("economics.") or k.startswith("savings") or k.startswith("sizes."):
+    if head in ("economics", "savings_cny", "savings_total_cny", "sizes"):
         return "economics"
-    if k.startswith("dr.") or DR.search(k):
+    if head == "dr" or DR.search(leaf):
         return "dr"
-    if VPPK.search(k):
+    if VPPK.search(leaf) and not leaf.startswith("ev_"):
         return "vpp"
-    if CAP.search(k.rsplit(".", 1)[-1]):
+    if CAP.search(leaf):
         return "capacity"
-    if GRID.search(k):
-        return "grid"
-    if ECON.search(k):
+    if ECON.search(leaf):
         return "economics"
-    if k.endswith("_mwh") or "cycles" in k or "share" in k:
+    if GRID.search(leaf) or head == "grid":
+        return "grid"
+    if leaf.endswith("_mwh") or "cycles" in leaf or "share" in leaf:
         return "energy"
     return "other"
 
