@@ -217,3 +217,33 @@ def test_cli_report_and_bad_paths(folders, tmp_path):
     with pytest.raises(VppError, match="not a readable Parquet table|without the point_id"):
         (tmp_path / "x.parquet").write_bytes(b"junk")
         write_report(tmp_path / "x.parquet")
+
+
+def test_dr_capacity_and_vpp_summaries_state_their_json(folders, tmp_path):
+    cat = Catalogue("en")
+    # dr: the parent folder and one event's folder both report; the net benefit is the event's JSON figure
+    dr = folders("dr")
+    ev = json.loads((dr / "peak_0722_real_time" / "dr.json").read_text())
+    for path in (dr, dr / "peak_0722_real_time"):
+        fig = figures(write_report(path, out=tmp_path / "dr.html", lang="en").read_text(encoding="utf-8"))
+        net = ev["totals"]["net_benefit_cny"]
+        assert fig["peak_0722_real_time.totals.net_benefit_cny"] == (net, cat.money(net))
+    html = (tmp_path / "dr.html").read_text(encoding="utf-8")
+    band = chart_data(html)["chart-dr-0"]["data"][1]
+    assert band["fill"] == "tonexty" and sum(v is not None for v in band["y"]) == round(ev["end_h"] - ev["start_h"]) * 4
+    # capacity: the headline P90 of capacity.json
+    cap = folders("capacity")
+    cj = json.loads((cap / "capacity.json").read_text())
+    fig = figures(write_report(cap, out=tmp_path / "cap.html", lang="en").read_text(encoding="utf-8"))
+    heads = {k: v for k, v in fig.items() if k.startswith("summary[")}
+    assert heads
+    for k, (value, shown) in heads.items():
+        i = int(re.match(r"summary\[(\d+)\]", k).group(1))
+        assert value == cj["summary"][i]["r_p90_mw"] and f"{cat.num(value, 3)} MW at P90" in shown
+    # aggregate: delivered energy of the instruction
+    agg = folders("aggregate")
+    vj = json.loads((agg / "one" / "vpp.json").read_text())
+    s = vj["instructions"][0]["settlement"]
+    fig = figures(write_report(agg, out=tmp_path / "agg.html", lang="en").read_text(encoding="utf-8"))
+    value, shown = fig["instructions.x.delivered_mwh"]
+    assert value == s["delivered_mwh"] and shown.startswith(f"{cat.num(s['delivered_mwh'])} / {cat.num(s['requested_mwh'])} MWh")

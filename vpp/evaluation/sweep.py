@@ -116,7 +116,9 @@ def run_key(scn: Scenario, eval_kwargs: dict[str, Any]) -> str:
     import hashlib
     import json
 
-    blob = json.dumps({"scenario": scn.model_dump(mode="json"), "options": eval_kwargs}, sort_keys=True, default=str)
+    # the report language does not change a result: left out, so older tables resume
+    blob = json.dumps({"scenario": scn.model_dump(mode="json", exclude={"report"}), "options": eval_kwargs}, sort_keys=True,
+                      default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 

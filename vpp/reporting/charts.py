@@ -17,6 +17,7 @@ from vpp.reporting.catalogue import Catalogue
 from vpp.reporting.load import Study
 
 FONT = "VppCJK, 'Noto Sans CJK SC', sans-serif"
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 SEASONS = {"winter": (12, 1, 2), "spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11)}
 
 
@@ -116,7 +117,8 @@ def dispatch_charts(cat: Catalogue, st: Study) -> list[dict]:
     out = []
     for i, (park, g) in enumerate(parks.groupby("park", sort=False)):
         data = []
-        for c in kinds:
+        for ci, c in enumerate(kinds):
+            colour = PALETTE[ci % len(PALETTE)]
             v = g[c].to_numpy()
             if not np.any(np.abs(v) > 1e-9):
                 continue
@@ -125,7 +127,8 @@ def dispatch_charts(cat: Catalogue, st: Study) -> list[dict]:
                 part = np.clip(sign * v, 0, None) * sign
                 if np.any(np.abs(part) > 1e-9):
                     data.append(line(name, g["time"], part, mw, stackgroup=grp, legendgroup=name,
-                                     showlegend=grp == "pos" or not np.any(v > 1e-9)))
+                                     showlegend=grp == "pos" or not np.any(v > 1e-9),
+                                     line={"width": 0.5, "shape": "hv", "color": colour}, fillcolor=colour))
         out.append(fig(f"chart-dispatch-{i}", data, layout(cat.t("ch.dispatch_park", park=park), cat.t("ch.power_mw"))))
     return out
 
