@@ -197,11 +197,16 @@ def day_hour(t: pd.DatetimeIndex, v: np.ndarray) -> tuple[pd.DatetimeIndex, np.n
 
 def day_hour_heatmap(cat: Catalogue, fid: str, title: str, t, v, unit: str, colorscale: str = "Viridis") -> dict:
     days, z, step_h = day_hour(pd.DatetimeIndex(t), np.asarray(v, dtype=float))
-    tr = {"type": "heatmap", "x0": days[0].strftime("%Y-%m-%d"), "dx": 86_400_000, "y0": 0, "dy": step_h, "z": Arr(z, 3),
+    consecutive = len(days) < 2 or bool((np.diff(days.asi8) == 86_400_000_000_000).all())
+    x = ({"x0": days[0].strftime("%Y-%m-%d"), "dx": 86_400_000} if consecutive  # typical days: one column each, dated
+         else {"x": [d.strftime("%Y-%m-%d") for d in days], "xtype": "array"})
+    tr = {"type": "heatmap", **x, "y0": 0, "dy": step_h, "z": Arr(z, 3),
           "colorscale": colorscale, "colorbar": {"title": {"text": unit}},
           "hovertemplate": f"%{{x|%Y-%m-%d}} %{{y:.2f}} h: %{{z:.3g}} {unit}<extra></extra>"}
     lay = layout(title, cat.t("ch.hour"), cat.t("ch.date"), height=380, hovermode="closest")
     lay["yaxis"].update({"range": [0, 24], "dtick": 3})
+    if not consecutive:
+        lay["xaxis"] = {"title": {"text": cat.t("ch.date")}, "type": "category"}
     return fig(fid, [tr], lay)
 
 
