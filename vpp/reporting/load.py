@@ -101,8 +101,8 @@ class Study:
                 try:
                     self._tables[key] = pd.read_parquet(p, **kw)
                 except Exception as exc:
-                    raise VppError(f"'{p}' is unreadable or not vpp's table "
-                                   f"({type(exc).__name__}: {str(exc)[:100]})") from None
+                    raise VppError(f"'{folder}' cannot be reported: a result file is unreadable or not vpp's "
+                                   f"({p.name}: {type(exc).__name__}: {str(exc)[:100]})") from None
         return self._tables[key]
 
     @property
