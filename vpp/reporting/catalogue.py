@@ -56,7 +56,7 @@ class Catalogue:
         if isinstance(v, int):
             return f"{v:,d}"
         if isinstance(v, float):
-            if v == 0:
+            if abs(v) < 1e-6:  # solver round-off (e.g. 4e-9 CNY) reads as zero
                 return "0"
             if abs(v) >= 1e4:
                 return f"{v:,.0f}"
@@ -82,6 +82,12 @@ class Catalogue:
         """A quantity with its unit, e.g. ``23.42 MW``."""
         unit = self.t(unit_key)
         return f"{self.num(v, digits)} {unit}".strip()
+
+    def paren(self, base: str, quals: list[str]) -> str:
+        """``base (a, b)`` in English, ``base（a，b）`` in Chinese; ``base`` alone without qualifiers."""
+        if not quals:
+            return base
+        return f"{base}（{'，'.join(quals)}）" if self.lang == "zh" else f"{base} ({', '.join(quals)})"
 
     def kind_label(self, kind: str) -> str:
         """An asset kind in words (raw kind when the catalogue does not know it)."""

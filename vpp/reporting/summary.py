@@ -151,7 +151,8 @@ def answer(cat: Catalogue, st: Study, sweep: pd.DataFrame | None = None) -> list
             park = cat.t("ch.district") if row.get("park") == "district" else row.get("park")
             text = cat.t("sum.cap_line", park=park, direction=cat.get(f"dir.{row.get('direction')}", row.get("direction")),
                          duration=cat.num(row.get("duration_h")), window=row.get("window"), p90=cat.num(row.get("r_p90_mw"), 3),
-                         p50=cat.num(row.get("r_p50_mw"), 3), confidence=row.get("confidence", ""))
+                         p50=cat.num(row.get("r_p50_mw"), 3),
+                         confidence=cat.t("sum.confidence", n=row["n_days"]) if _num(row.get("n_days")) else row.get("confidence", ""))
             out.append(Figure(cat.t("sum.capacity_headline"), text, f"summary[{i}].r_p90_mw", row.get("r_p90_mw")))
         ac = [int(r["ac_violations"]) for _, r in rows if _num(r.get("ac_violations"))]
         if ac:

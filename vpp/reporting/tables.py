@@ -87,7 +87,7 @@ def label(cat: Catalogue, key: str) -> str | None:
     else:
         return None
     quals = [q for q in (cat.get(f"q.{p}", p) for p in quals) if q]
-    return f"{base} ({', '.join(quals)})" if quals else base
+    return cat.paren(base, quals)
 
 
 def _quantity(parts: list[str]) -> str:

@@ -63,6 +63,7 @@ def main(source: Path = SOURCE) -> Path:
     sub = subset.Subsetter(opts)
     sub.populate(text=characters())
     sub.subset(font)
+    font.recalcTimestamp = False  # reproducible file: the source font's timestamps, not today's
     font.save(str(OUT))
     return OUT
 
