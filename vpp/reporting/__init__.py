@@ -3,7 +3,9 @@ Chinese or English; optionally the summary and main tables as an Excel workbook.
 
 Modules, one job each: :mod:`~vpp.reporting.catalogue` (every text in zh and en), :mod:`~vpp.reporting.load`
 (which study wrote the folder, its tables), :mod:`~vpp.reporting.summary` (plain-words summary),
-:mod:`~vpp.reporting.charts` (plotly figure specs), :mod:`~vpp.reporting.tables` (KPI tables, appendix),
+:mod:`~vpp.reporting.figures` (plotly figure-spec building blocks), :mod:`~vpp.reporting.charts` (dispatch
+charts), :mod:`~vpp.reporting.charts_year` (an evaluation's year), :mod:`~vpp.reporting.charts_events` (DR,
+capacity, VPP, sweep), :mod:`~vpp.reporting.tables` (KPI tables, appendix),
 :mod:`~vpp.reporting.sections` (what each kind of report shows), :mod:`~vpp.reporting.html` (the page),
 :mod:`~vpp.reporting.xlsx` (the workbook).
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vpp.reporting.catalogue import HTML_LANG, Catalogue
-from vpp.reporting.charts import Arr
+from vpp.reporting.figures import Arr
 from vpp.reporting.summary import Summary
 from vpp.reporting.tables import Row
 

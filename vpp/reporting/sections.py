@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from vpp.reporting import charts as ch
+from vpp.reporting import charts_events as che
+from vpp.reporting import charts_year as chy
 from vpp.reporting.catalogue import Catalogue
 from vpp.reporting.html import Section, chart_div, frame_html, rows_table, summary_html
 from vpp.reporting.load import Study
@@ -58,7 +60,7 @@ def _monthly(cat: Catalogue, st: Study) -> pd.DataFrame | None:
     m = st.table("monthly")
     if m is None or "run" not in m:
         return None
-    out = pd.DataFrame({r: ch.monthly_bill(m[m["run"] == r]) for r in ("baseline", "project") if (m["run"] == r).any()})
+    out = pd.DataFrame({r: chy.monthly_bill(m[m["run"] == r]) for r in ("baseline", "project") if (m["run"] == r).any()})
     unit = cat.t("unit.cny")
     out = out.rename(columns={"baseline": f"{cat.t('fig.baseline_cost')} [{unit}]", "project": f"{cat.t('fig.project_cost')} [{unit}]"})
     out.index.name = cat.t("tab.month")
@@ -99,21 +101,21 @@ def build_report(cat: Catalogue, st: Study) -> Report:
             _charts(rep, sec["grid"], grid)
             order.insert(order.index("prices") + 1, "grid")
     if k == "evaluate":
-        _charts(rep, sec["year"], [ch.monthly_chart(cat, st), ch.savings_chart(cat, st), ch.net_import_heatmap(cat, st),
-                                   ch.soc_heatmap(cat, st), ch.ldc_chart(cat, st), ch.typical_days_chart(cat, st)])
-        cf = ch.cash_flow_chart(cat, st)
+        _charts(rep, sec["year"], [chy.monthly_chart(cat, st), chy.savings_chart(cat, st), chy.net_import_heatmap(cat, st),
+                                   chy.soc_heatmap(cat, st), chy.ldc_chart(cat, st), chy.typical_days_chart(cat, st)])
+        cf = chy.cash_flow_chart(cat, st)
         if cf is not None:
             _charts(rep, sec["cashflow"], [cf])
             _table(rep, sec["cashflow"], cat, cat.t("tab.cash_flow"), frame(cat, st.table("cash_flow")))
             order.insert(order.index("dispatch") + 1, "cashflow")
     if k == "dr":
-        _charts(rep, sec["events"], [ch.dr_event_chart(cat, st, f, i) for i, f in enumerate(st.folders)])
+        _charts(rep, sec["events"], [che.dr_event_chart(cat, st, f, i) for i, f in enumerate(st.folders)])
     if k == "capacity":
-        _charts(rep, sec["capacity"], ch.capacity_charts(cat, st))
+        _charts(rep, sec["capacity"], che.capacity_charts(cat, st))
     if k == "aggregate":
-        _charts(rep, sec["setpoints"], ch.vpp_charts(cat, st))
+        _charts(rep, sec["setpoints"], che.vpp_charts(cat, st))
     if k == "sweep":
-        _charts(rep, sec["sweep"], ch.sweep_charts(cat, sweep))
+        _charts(rep, sec["sweep"], che.sweep_charts(cat, sweep))
     for sid in order:
         if sid not in ("summary", "kpis", "appendix") and not sec[sid].parts:
             sec[sid].parts.append(f"<p>{cat.t('ch.no_data')}</p>")

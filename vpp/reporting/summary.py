@@ -228,7 +228,7 @@ def assumptions(cat: Catalogue, st: Study, sweep: pd.DataFrame | None = None) ->
     if st.kind == "aggregate" and d.get("network_limits"):
         out.append(cat.t("sum.grid_limits", value=d["network_limits"]))
     if st.kind == "sweep" and sweep is not None:
-        from vpp.reporting.charts import sweep_params
+        from vpp.reporting.charts_events import sweep_params
 
         out.append(cat.t("sum.sweep_points", n=len(sweep), params=", ".join(sweep_params(sweep)) or "–"))
         if "status" in sweep and (sweep["status"] != "ok").any():
