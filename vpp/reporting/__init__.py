@@ -73,18 +73,23 @@ def write_report(path: str | Path, out: str | Path | None = None, lang: str | No
         from vpp.reporting.xlsx import write_workbook
 
         t1 = time.perf_counter()
-        write_workbook(out.with_suffix(".xlsx"), cat, title, rep)
+        try:
+            write_workbook(out.with_suffix(".xlsx"), cat, title, rep)
+        except OSError as exc:
+            raise VppError(f"cannot write the workbook '{out.with_suffix('.xlsx')}' ({type(exc).__name__}: {exc})") from None
         tm["xlsx_s"] = time.perf_counter() - t1
     tm["total_s"] = time.perf_counter() - t0
     return out
 
 
 def _atomic_write(out: Path, data: bytes) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, out)
+    except OSError as exc:
+        raise VppError(f"cannot write the report '{out}' ({type(exc).__name__}: {exc.strerror or exc}); choose another --out") from None
     finally:
         if tmp.exists():
             tmp.unlink()
