@@ -51,8 +51,10 @@ def subset_cjk_font(text: str) -> bytes:
 
 def write_contract_page(path: Path, *, lang: str = "en", kind: str = "run", console_error: bool = False,
                         page_error: bool = False, external_request: bool = False, broken_font: bool = False,
-                        never_rendered: bool = False) -> Path:
-    """Write the page to ``path`` and return it."""
+                        never_rendered: bool = False, chart: bool = True) -> Path:
+    """Write the page to ``path`` and return it. ``chart=False`` leaves out the plotly chart (and its
+    several MB of plotly.js, a few seconds of parsing per page on a busy machine): the page then says it
+    is rendered at once."""
     from plotly.offline import get_plotlyjs
 
     zh = lang.startswith("zh")
@@ -71,26 +73,29 @@ def write_contract_page(path: Path, *, lang: str = "en", kind: str = "run", cons
     if console_error:
         extras.append('console.error("deliberate console error");')
     if page_error:
-        extras.append('setTimeout(() => { throw new Error("deliberate uncaught error"); }, 0);')
+        extras.append('</script><script>throw new Error("deliberate uncaught error");</script><script>')
     external = '<img src="https://example.invalid/logo.png" alt="">' if external_request else ""
     done = "" if never_rendered else "document.body.dataset.rendered = 'true';"
+    plotly_js = f"<script>{get_plotlyjs()}</script>" if chart else ""
+    chart_div = '<div class="vpp-chart" id="chart-dispatch"></div>' if chart else ""
+    draw = (f'Plotly.newPlot("chart-dispatch", {json.dumps(fig["data"])}, {json.dumps(fig["layout"])}, '
+            f'{{staticPlot: true}}).then(() => {{ {done} }});') if chart else done
     page = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if zh else 'en'}">
 <head><meta charset="utf-8"><meta name="vpp-report-kind" content="{kind}">
 <title>{html.escape(title)}</title>
 <style>{font_css}
 body {{ margin: 24px; }} table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #999; padding: 4px 8px; }}</style>
-<script>{get_plotlyjs()}</script></head>
+{plotly_js}</head>
 <body>
 <section class="vpp-section" id="summary"><h1>{html.escape(title)}</h1>
 <table><tr><th>KPI</th><th>value</th></tr><tr><td>total_cost_cny</td><td>131,522</td></tr>
 <tr><td>peak_import_mw</td><td>4.12</td></tr></table>{external}</section>
 <section class="vpp-section" id="dispatch"><h2>{'调度' if zh else 'Dispatch'}</h2>
-<div class="vpp-chart" id="chart-dispatch"></div></section>
+{chart_div}</section>
 <script>
 {''.join(extras)}
-Plotly.newPlot("chart-dispatch", {json.dumps(fig["data"])}, {json.dumps(fig["layout"])}, {{staticPlot: true}})
-  .then(() => {{ {done} }});
+{draw}
 </script>
 </body></html>
 """

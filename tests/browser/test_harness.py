@@ -23,13 +23,14 @@ def test_clean_page_and_broken_pages_are_told_apart(open_report, tmp_path):
     assert_not_blank(ok.screenshot)
 
     bad = open_report(write_contract_page(tmp_path / "bad.html", console_error=True, page_error=True,
-                                          external_request=True), tmp_path)
-    assert bad.rendered  # it still draws: the problems are what the harness must report
+                                          external_request=True, chart=False), tmp_path)
+    assert bad.rendered  # it still says so: the problems are what the harness must report
+    assert bad.section_ids == ["summary", "dispatch"] and bad.chart_ids == []
     assert "deliberate console error" in bad.console_errors
     assert any("deliberate uncaught error" in e for e in bad.page_errors)
     assert bad.external_requests == ["https://example.invalid/logo.png"]  # aborted, never sent
 
-    stuck = open_report(write_contract_page(tmp_path / "stuck.html", never_rendered=True), tmp_path, timeout_s=1.0)
+    stuck = open_report(write_contract_page(tmp_path / "stuck.html", never_rendered=True, chart=False), tmp_path, timeout_s=1.0)
     assert not stuck.rendered
 
 
@@ -61,7 +62,7 @@ def test_zh_page_renders_its_embedded_cjk_font_and_a_broken_font_is_caught(open_
     assert_cjk_rendered(zh)
     assert_not_blank(zh.screenshot)
 
-    broken = open_report(write_contract_page(tmp_path / "zh_broken.html", lang="zh", broken_font=True), tmp_path)
+    broken = open_report(write_contract_page(tmp_path / "zh_broken.html", lang="zh", broken_font=True, chart=False), tmp_path)
     assert broken.font_faces == {"VppTestCJK": "error"}
     with pytest.raises(AssertionError, match="did not load"):
         assert_cjk_rendered(broken)
