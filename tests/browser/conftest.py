@@ -52,7 +52,7 @@ def report_browser(browser):
 
 @pytest.fixture
 def open_report(report_browser):
-    """``open_report(html_path, tmp_path, timeout_s=30, cjk_family=None) -> Rendered``."""
+    """``open_report(html_path, tmp_path, timeout_s=30, cjk_families=None) -> Rendered``."""
     return report_browser.open
 
 

@@ -57,7 +57,11 @@ class Rendered:
     external_requests: list[str]        # URLs outside LOCAL_SCHEMES (aborted)
     screenshot: Path                    # full-page PNG
     font_faces: dict[str, str] = field(default_factory=dict)  # @font-face family -> FontFace status
-    cjk: dict = field(default_factory=dict)                   # CJK glyph check (see CJK_CHECK_JS)
+    cjk: dict[str, dict] = field(default_factory=dict)        # family -> CJK glyph check (CJK_CHECK_JS)
+    # the first element with Chinese in its own text (in #summary if there is one): its text, how many CJK
+    # characters, and the fonts Chromium drew it with (CDP CSS.getPlatformFontsForNode: familyName,
+    # isCustomFont = a web font of the page, glyphCount)
+    cjk_probe: dict = field(default_factory=dict)
 
     @property
     def console_errors(self) -> list[str]:
@@ -93,7 +97,7 @@ async () => {
 }
 """
 
-# For the first @font-face family (or `family`): up to 8 distinct CJK characters of the page's own text
+# For one @font-face family: up to 8 distinct CJK characters of the page's own text
 # (a subset font holds those), document.fonts.check on them, and each drawn on a canvas in that family
 # alone. Real glyphs give distinct bitmaps with ink; missing glyphs ("tofu") all draw the same .notdef box.
 CJK_CHECK_JS = """
@@ -118,6 +122,25 @@ async (family) => {
           distinct: new Set(shots.map(s => s.key)).size,
           inked: shots.filter(s => s.ink > 20).length,
           widths: shots.map(s => s.width)};
+}
+"""
+
+# Marks the first element whose own text nodes hold Chinese (in #summary first) for the CDP font query.
+CJK_PROBE_JS = """
+() => {
+  const own = el => [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('');
+  const cjk = t => [...t].filter(c => /[\\u4e00-\\u9fff]/.test(c)).length;
+  for (const root of [document.getElementById('summary'), document.body]) {
+    if (!root) continue;
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+      const t = own(el);
+      if (cjk(t) && el.offsetParent !== null) {
+        el.setAttribute('data-vpp-cjk-probe', '');
+        return {text: t.trim().slice(0, 80), n_cjk: cjk(t)};
+      }
+    }
+  }
+  return null;
 }
 """
 
@@ -156,6 +179,7 @@ class ReportBrowser:
             ctx = self.browser.new_context(viewport=VIEWPORT, device_scale_factor=1, service_workers="block")
             ctx.route("**/*", self._route)
             page = ctx.new_page()
+            self._cdp = ctx.new_cdp_session(page)
             page.on("console", self._console)
             page.on("pageerror", lambda e: self._log["page_errors"].append(str(e)))
             page.on("websocket", lambda ws: self._log["external"].append(ws.url))
@@ -175,7 +199,7 @@ class ReportBrowser:
             self._log["console"].append((m.type, m.text))
 
     def open(self, html_path: Path, tmp_path: Path, *, timeout_s: float = RENDER_TIMEOUT_S,
-             cjk_family: str | None = None) -> Rendered:
+             cjk_families: list[str] | None = None) -> Rendered:
         """Load ``html_path``, wait until it says it is rendered, collect what the browser saw and save a
         full-page screenshot ``tmp_path/<stem>.png``."""
         html_path = Path(html_path).resolve()
@@ -190,15 +214,26 @@ class ReportBrowser:
         except Exception:  # playwright TimeoutError: recorded, the caller asserts on it
             rendered = False
         faces = page.evaluate(FONT_FACES_JS)
-        family = cjk_family or next(iter(faces), None)
-        cjk = page.evaluate(CJK_CHECK_JS, family) if family else {}
+        cjk = {fam: page.evaluate(CJK_CHECK_JS, fam) for fam in (cjk_families or faces)}
+        probe = page.evaluate(CJK_PROBE_JS)
+        if probe:
+            probe["fonts"] = self._platform_fonts("[data-vpp-cjk-probe]")
         facts = page.evaluate(PAGE_FACTS_JS)
         shot = Path(tmp_path) / f"{html_path.stem}.png"
         page.screenshot(path=str(shot), full_page=True)
         return Rendered(html_path=html_path, rendered=rendered, lang=facts["lang"], kind=facts["kind"],
                         section_ids=facts["sections"], chart_ids=facts["charts"], drawn_chart_ids=facts["drawn"],
                         text=facts["text"], console=list(log["console"]), page_errors=list(log["page_errors"]),
-                        external_requests=list(log["external"]), screenshot=shot, font_faces=faces, cjk=cjk)
+                        external_requests=list(log["external"]), screenshot=shot, font_faces=faces, cjk=cjk,
+                        cjk_probe=probe or {})
+
+    def _platform_fonts(self, selector: str) -> list[dict]:
+        """The fonts Chromium drew the text of the element ``selector`` with (Chrome DevTools Protocol)."""
+        self._cdp.send("DOM.enable")
+        self._cdp.send("CSS.enable")
+        root = self._cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = self._cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        return self._cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
 
     def close(self) -> None:
         if self._page is not None and not self._page.is_closed():
@@ -226,12 +261,27 @@ def assert_not_blank(png: Path, min_share: float = 0.01, min_colours: int = 8) -
 
 
 def assert_cjk_rendered(r: Rendered) -> None:
-    """A zh page declares a CJK font by @font-face, the face loaded, and the page's own Chinese characters
-    draw in it as real glyphs: each inked and no two alike (.notdef boxes are all alike)."""
+    """A zh page declares a font by @font-face that loaded and draws the page's own Chinese characters as
+    real glyphs: Chromium drew the first Chinese text of the page (of #summary) with a web font of the
+    page (not a system fallback font) for at least as many glyphs as it has CJK characters;
+    ``document.fonts.check`` holds, each glyph has ink and no two are alike (.notdef boxes are all
+    alike). Several @font-face families (a Latin and a CJK one) are fine: one must pass."""
     assert r.font_faces, f"{r.html_path}: no @font-face in the page's CSS"
-    assert r.cjk.get("chars"), f"{r.html_path}: no CJK text to check"
-    fam = r.cjk["family"]
-    assert "loaded" in r.font_faces.get(fam, ""), f"{r.html_path}: @font-face {fam!r} did not load: {r.font_faces}"
-    assert r.cjk["check"], f"{r.html_path}: document.fonts.check is false for {fam!r} on {''.join(r.cjk['chars'])}"
-    n = len(r.cjk["chars"])
-    assert r.cjk["inked"] == n and r.cjk["distinct"] == n, f"{r.html_path}: CJK glyphs look like tofu: {r.cjk}"
+    probe = r.cjk_probe
+    assert probe, f"{r.html_path}: no visible element with Chinese text"
+    web_glyphs = sum(f["glyphCount"] for f in probe["fonts"] if f["isCustomFont"])
+    assert web_glyphs >= probe["n_cjk"], (f"{r.html_path}: {probe['text']!r} ({probe['n_cjk']} CJK characters) drawn "
+                                          f"with {web_glyphs} glyphs of the page's web fonts: {probe['fonts']}")
+    assert any(c.get("chars") for c in r.cjk.values()), f"{r.html_path}: no CJK text to check"
+    failed = {}
+    for fam, c in r.cjk.items():
+        n = len(c["chars"])
+        if "loaded" not in r.font_faces.get(fam, ""):
+            failed[fam] = f"@font-face did not load ({r.font_faces.get(fam)})"
+        elif not c["check"]:
+            failed[fam] = f"document.fonts.check is false on {''.join(c['chars'])}"
+        elif not (c["inked"] == n and c["distinct"] == n):
+            failed[fam] = f"glyphs look like tofu: {n} characters, {c['inked']} inked, {c['distinct']} distinct"
+        else:
+            return
+    raise AssertionError(f"{r.html_path}: no @font-face family renders its CJK text: {failed}")

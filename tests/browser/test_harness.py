@@ -58,11 +58,19 @@ def test_zh_page_renders_its_embedded_cjk_font_and_a_broken_font_is_caught(open_
     assert zh.rendered and zh.lang == "zh-CN", zh.problems()
     assert (zh.console_errors, zh.page_errors, zh.external_requests) == ([], [], []), zh.problems()
     assert zh.font_faces == {"VppTestCJK": "loaded"}
-    assert len(zh.cjk["chars"]) == 8
+    assert len(zh.cjk["VppTestCJK"]["chars"]) == 8
+    assert zh.cjk["VppTestCJK"]["distinct"] == zh.cjk["VppTestCJK"]["inked"] == 8
+    # the h1 of #summary (18 Chinese characters and a full-width colon) is drawn with the embedded font
+    assert zh.cjk_probe["n_cjk"] == 18
+    assert [(f["isCustomFont"], f["glyphCount"]) for f in zh.cjk_probe["fonts"]] == [(True, 19)]
     assert_cjk_rendered(zh)
     assert_not_blank(zh.screenshot)
 
     broken = open_report(write_contract_page(tmp_path / "zh_broken.html", lang="zh", broken_font=True, chart=False), tmp_path)
     assert broken.font_faces == {"VppTestCJK": "error"}
+    assert not any(f["isCustomFont"] for f in broken.cjk_probe["fonts"])  # drawn by a system font
+    with pytest.raises(AssertionError, match="drawn with 0 glyphs of the page's web fonts"):
+        assert_cjk_rendered(broken)
+    broken.cjk_probe = zh.cjk_probe  # past that first check, the failed face is told
     with pytest.raises(AssertionError, match="did not load"):
         assert_cjk_rendered(broken)
