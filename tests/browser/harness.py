@@ -165,9 +165,9 @@ def launch(playwright):
 
 
 class ReportBrowser:
-    """One browser context and one page, reused for every report a test process opens: the pages embed
-    the same plotly.js (several MB), which Chromium compiles once and then takes from its code cache
-    instead of a few seconds per page. Each :meth:`open` starts from ``about:blank`` with empty logs."""
+    """One browser context and one page, reused for every report a test process opens (no context and
+    renderer to start per report; V8 may reuse its compilation of the same embedded plotly.js). Each
+    :meth:`open` starts from ``about:blank`` with empty logs. Not for use from two threads."""
 
     def __init__(self, browser):
         self.browser = browser
