@@ -29,7 +29,8 @@ SKIP_HINT = ("the browser tests need Debian's chromium (.ci/run installs it with
 @pytest.fixture(scope="session")
 def browser():
     if find_chromium() is None:
-        pytest.skip(f"no Chromium found at /usr/bin/chromium: {SKIP_HINT}")
+        where = os.environ.get("VPP_CHROMIUM") or "/usr/bin/chromium (nor chromium on the PATH)"
+        pytest.skip(f"no Chromium found at {where}: {SKIP_HINT}")
     sync_api = pytest.importorskip("playwright.sync_api", reason="Python playwright is not installed (pip install -e '.[test]')")
     pw = sync_api.sync_playwright().start()
     try:
