@@ -1,0 +1,68 @@
+"""Smoothing: a tiny penalty on changes of an asset's power between consecutive steps (not billed).
+
+The dispatch LP often has many optimal schedules of equal cost (a battery charging in isolated valley
+steps at one price, an EV group switching on and off); nothing in the bill prefers the smooth one an
+operator would run. A block that opts in adds, for each of its assets ``a`` and step ``t >= 1``, two
+non-negative variables [MW]
+
+    dp_up_mw[a,t] - dp_down_mw[a,t] = p[a,t] - p[a,t-1]          (one row per asset and step)
+
+and the cost term ``w · sum_{a,t} (dp_up_mw[a,t] + dp_down_mw[a,t])`` [CNY] with ``w =
+ModelData.smoothing_cny_per_mw`` [CNY per MW of change]. At the optimum one of the pair is 0 (both cost
+``w``), so the term is ``w · sum |Δp|``, the total variation of the schedule. ``p`` is the power the
+block decides (a battery's net injection, an EV group's managed charging power). Two variables and one
+equality per step are leaner than one variable with two inequality rows.
+
+The first step of a horizon (or of a rolling window) has no predecessor and is not penalised. The term
+enters the LP objective through the block's ``cost_cny``; it is *not* part of the bill
+(:mod:`optimization.bill`): the result reports it separately (``smoothing_penalty_cny``), so the LP
+objective equals bill + penalty. ``w = 0`` builds nothing (the model is exactly the unsmoothed LP).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pyomo.environ as pyo
+
+
+@dataclass
+class Smoothing:
+    """The smoothing variables of one block: ``keys`` (asset names) × steps ``1..T-1``."""
+
+    weight_cny_per_mw: float
+    up: Any  # Var dp_up_mw[key, t]
+    down: Any  # Var dp_down_mw[key, t]
+
+    def cost_cny(self):
+        """``w · sum (dp_up + dp_down)`` [CNY] as a Pyomo expression (one term per variable)."""
+        w = self.weight_cny_per_mw
+        return sum(w * v for v in self.up.values()) + sum(w * v for v in self.down.values())
+
+
+def add_smoothing(b, keys: list[str], n_t: int, weight_cny_per_mw: float,
+                  power_mw: Callable[[Any, str, int], Any]) -> Smoothing | None:
+    """Declare ``b.SM`` (pairs (key, t), ``t = 1..n_t-1``), ``b.dp_up_mw``, ``b.dp_down_mw`` >= 0 [MW] and
+    ``b.smoothing_def``: ``dp_up - dp_down == power_mw(b, key, t) - power_mw(b, key, t-1)`` (module docstring).
+
+    Returns None (and declares nothing) when ``weight_cny_per_mw`` is 0 or there is nothing to smooth.
+    """
+    w = float(weight_cny_per_mw)
+    if not (w > 0.0) or not keys or n_t < 2:
+        return None
+    b.SM = pyo.Set(initialize=[(k, t) for k in keys for t in range(1, n_t)], dimen=2, ordered=True)
+    b.dp_up_mw = pyo.Var(b.SM, within=pyo.NonNegativeReals)
+    b.dp_down_mw = pyo.Var(b.SM, within=pyo.NonNegativeReals)
+    b.smoothing_def = pyo.Constraint(b.SM, rule=lambda b, k, t: b.dp_up_mw[k, t] - b.dp_down_mw[k, t]
+                                 == power_mw(b, k, t) - power_mw(b, k, t - 1))
+    return Smoothing(w, b.dp_up_mw, b.dp_down_mw)
+
+
+def penalty_cny(sm: Smoothing | None, var_values: Callable[[Any], np.ndarray]) -> float:
+    """The solved penalty ``w · sum (dp_up + dp_down)`` [CNY] (0 without smoothing); ``var_values`` reads a
+    Var's solved values (:meth:`optimization.registry.AssetBlock.var_values`)."""
+    if sm is None:
+        return 0.0
+    return float(sm.weight_cny_per_mw * (var_values(sm.up).sum() + var_values(sm.down).sum()))
