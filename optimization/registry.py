@@ -104,12 +104,13 @@ class AssetBlock:
     # -- smoothing (optional; optimization.smoothing) ------------------------------------------
     smoothing: Smoothing | None = None
 
-    def smooth(self, b, keys: list[str], power_mw) -> None:
+    def smooth(self, b, keys: list[str], power_mw, idle=None) -> None:
         """Declare the smoothing term on ``power_mw(b, key, t)`` [MW] for each of ``keys`` (steps ``t >= 1``)
-        with the weight ``data.smoothing_cny_per_mw`` [CNY/MW]; nothing when the weight is 0. The block adds
+        with the weight ``data.smoothing_cny_per_mw`` [CNY/MW]; nothing when the weight is 0. ``idle(key, t)``:
+        steps without any decision, left out (:func:`optimization.smoothing.add_smoothing`). The block adds
         :meth:`smoothing_cost_cny` to its ``cost_cny``."""
         self.smoothing = add_smoothing(b, keys, self.data.n_t, getattr(self.data, "smoothing_cny_per_mw", 0.0),
-                                       power_mw)
+                                       power_mw, idle)
 
     def smoothing_cost_cny(self):
         """The smoothing term [CNY] as a Pyomo expression (0 without smoothing)."""

@@ -43,16 +43,23 @@ class Smoothing:
 
 
 def add_smoothing(b, keys: list[str], n_t: int, weight_cny_per_mw: float,
-                  power_mw: Callable[[Any, str, int], Any]) -> Smoothing | None:
+                  power_mw: Callable[[Any, str, int], Any],
+                  idle: Callable[[str, int], bool] | None = None) -> Smoothing | None:
     """Declare ``b.SM`` (pairs (key, t), ``t = 1..n_t-1``), ``b.dp_up_mw``, ``b.dp_down_mw`` >= 0 [MW] and
     ``b.smoothing_def``: ``dp_up - dp_down == power_mw(b, key, t) - power_mw(b, key, t-1)`` (module docstring).
 
+    ``idle(key, t)``: True where the power is 0 by construction at ``t`` (no decision at all, e.g. no
+    vehicle plugged in); pairs whose steps ``t - 1`` and ``t`` are both idle are left out (their change is 0).
+    Only for a model that is never updated to other data (a rolling window's idle steps change).
     Returns None (and declares nothing) when ``weight_cny_per_mw`` is 0 or there is nothing to smooth.
     """
     w = float(weight_cny_per_mw)
     if not (w > 0.0) or not keys or n_t < 2:
         return None
-    b.SM = pyo.Set(initialize=[(k, t) for k in keys for t in range(1, n_t)], dimen=2, ordered=True)
+    pairs = [(k, t) for k in keys for t in range(1, n_t) if idle is None or not (idle(k, t) and idle(k, t - 1))]
+    if not pairs:
+        return None
+    b.SM = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     b.dp_up_mw = pyo.Var(b.SM, within=pyo.NonNegativeReals)
     b.dp_down_mw = pyo.Var(b.SM, within=pyo.NonNegativeReals)
     b.smoothing_def = pyo.Constraint(b.SM, rule=lambda b, k, t: b.dp_up_mw[k, t] - b.dp_down_mw[k, t]

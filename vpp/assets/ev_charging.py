@@ -338,7 +338,10 @@ class EVChargingBlock(AssetBlock):
             b.STV, rule=lambda b, s, t: b.e_added_mwh[s, t]
             == (b.e_added_mwh[s, t - 1] if t > first[s] else 0.0)
             + (b.p_session_mw[s, t] - b.p_discharge_session_mw[s, t]) * dt)
-        self.smooth(b, self.names, self.managed_power_expr)
+        # a per-session group has no decision where no managed session is plugged in (this model is never
+        # updated to another window: rolling windows use the envelope or the slots)
+        self.smooth(b, self.names, self.managed_power_expr,
+                    idle=lambda a, t: self.mode[a] == "sessions" and not self.active.get((a, t)))
 
     def managed_power_expr(self, b, asset, t):
         """The group's managed net charging power [MW] at step ``t`` (Pyomo expression; smoothing)."""
