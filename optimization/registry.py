@@ -105,7 +105,8 @@ class AssetBlock:
     smoothing: Smoothing | None = None
 
     def smooth(self, b, keys: list[str], power_mw, idle=None) -> None:
-        """Declare the smoothing term on ``power_mw(b, key, t)`` [MW] for each of ``keys`` (steps ``t >= 1``)
+        """Declare the smoothing term on the power ``power_mw(b, key, t)`` [MW], given as linear terms
+        ``[(coefficient, variable), ...]``, for each of ``keys`` (steps ``t >= 1``)
         with the weight ``data.smoothing_cny_per_mw`` [CNY/MW]; nothing when the weight is 0. ``idle(key, t)``:
         steps without any decision, left out (:func:`optimization.smoothing.add_smoothing`). The block adds
         :meth:`smoothing_cost_cny` to its ``cost_cny``."""

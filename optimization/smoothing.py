@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 
 @dataclass
@@ -43,10 +44,12 @@ class Smoothing:
 
 
 def add_smoothing(b, keys: list[str], n_t: int, weight_cny_per_mw: float,
-                  power_mw: Callable[[Any, str, int], Any],
+                  power_mw: Callable[[Any, str, int], list[tuple[float, Any]]],
                   idle: Callable[[str, int], bool] | None = None) -> Smoothing | None:
     """Declare ``b.SM`` (pairs (key, t), ``t = 1..n_t-1``), ``b.dp_up_mw``, ``b.dp_down_mw`` >= 0 [MW] and
-    ``b.smoothing_def``: ``dp_up - dp_down == power_mw(b, key, t) - power_mw(b, key, t-1)`` (module docstring).
+    ``b.smoothing_def``: ``dp_up - dp_down == p(key, t) - p(key, t-1)`` (module docstring), with the power
+    given as its linear terms: ``power_mw(b, key, t)`` returns ``[(coefficient, variable), ...]`` [MW]
+    (``p = sum c · v``; no constant: a power that is data does not change with the decisions).
 
     ``idle(key, t)``: True where the power is 0 by construction at ``t`` (no decision at all, e.g. no
     vehicle plugged in); pairs whose steps ``t - 1`` and ``t`` are both idle are left out (their change is 0).
@@ -62,8 +65,14 @@ def add_smoothing(b, keys: list[str], n_t: int, weight_cny_per_mw: float,
     b.SM = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     b.dp_up_mw = pyo.Var(b.SM, within=pyo.NonNegativeReals)
     b.dp_down_mw = pyo.Var(b.SM, within=pyo.NonNegativeReals)
-    b.smoothing_def = pyo.Constraint(b.SM, rule=lambda b, k, t: b.dp_up_mw[k, t] - b.dp_down_mw[k, t]
-                                 == power_mw(b, k, t) - power_mw(b, k, t - 1))
+    def row(b, k, t):
+        # dp_up - dp_down - p[t] + p[t-1] == 0 as one flat linear expression (compiled without a tree walk)
+        now, before = power_mw(b, k, t), power_mw(b, k, t - 1)
+        coefs = [1.0, -1.0] + [-c for c, _ in now] + [c for c, _ in before]
+        vs = [b.dp_up_mw[k, t], b.dp_down_mw[k, t]] + [v for _, v in now] + [v for _, v in before]
+        return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=vs) == 0.0
+
+    b.smoothing_def = pyo.Constraint(b.SM, rule=row)
     return Smoothing(w, b.dp_up_mw, b.dp_down_mw)
 
 

@@ -94,7 +94,7 @@ class EVSlotsBlock(AssetBlock):
         b.AF = pyo.Set(initialize=self.opt_out, ordered=True)
         b.p_unmanaged_mw = pyo.Param(b.AF, b.T, mutable=True, initialize=lambda b, a, t: float(self.unmanaged[a].p_mw[t]))
         b.e_unmet_unmanaged_mwh = pyo.Param(b.AF, mutable=True, initialize=lambda b, a: self.unmanaged[a].unmet_mwh)
-        self.smooth(b, self.names, lambda b, a, t: sum(b.p_slot_mw[a, j, t] for j in self.slots[a]))
+        self.smooth(b, self.names, lambda b, a, t: [(1.0, b.p_slot_mw[a, j, t]) for j in self.slots[a]])
 
     def update(self, b, data) -> None:
         """Next window: slots refilled with the window's sessions (bounds and energy parameters)."""

@@ -92,7 +92,7 @@ class BatteryBlock(AssetBlock):
             >= (spec[a].soc_end if spec[a].soc_end is not None else spec[a].soc_init)
             * (b.size_e_mwh[a] if a in sized else spec[a].e_max_mwh),
         )
-        self.smooth(b, self.names, self.injection_mw)
+        self.smooth(b, self.names, lambda b, a, t: [(1.0, b.p_discharge_mw[a, t]), (-1.0, b.p_charge_mw[a, t])])
 
     def injection_mw(self, b, asset, t):
         return b.p_discharge_mw[asset, t] - b.p_charge_mw[asset, t]

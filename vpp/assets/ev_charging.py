@@ -340,18 +340,19 @@ class EVChargingBlock(AssetBlock):
             + (b.p_session_mw[s, t] - b.p_discharge_session_mw[s, t]) * dt)
         # a per-session group has no decision where no managed session is plugged in (this model is never
         # updated to another window: rolling windows use the envelope or the slots)
-        self.smooth(b, self.names, self.managed_power_expr,
+        self.smooth(b, self.names, self.managed_power_terms,
                     idle=lambda a, t: self.mode[a] == "sessions" and not self.active.get((a, t)))
 
-    def managed_power_expr(self, b, asset, t):
-        """The group's managed net charging power [MW] at step ``t`` (Pyomo expression; smoothing)."""
+    def managed_power_terms(self, b, asset, t) -> list:
+        """The group's managed net charging power [MW] at step ``t`` as linear terms ``[(coef, var)]``
+        (smoothing): the envelope's group power, or the plugged sessions' power minus V2G discharge."""
         if self.mode[asset] == "envelope":
-            return b.p_group_mw[asset, t]
+            return [(1.0, b.p_group_mw[asset, t])]
         active = self.active.get((asset, t), [])
-        p = sum(b.p_session_mw[s, t] for s in active)
+        terms = [(1.0, b.p_session_mw[s, t]) for s in active]
         if asset in self.v2g:
-            p = p - sum(b.p_discharge_session_mw[s, t] for s in active)
-        return p
+            terms += [(-1.0, b.p_discharge_session_mw[s, t]) for s in active]
+        return terms
 
     def _net_mwh(self, b, s, dt):
         """Net energy [MWh] a managed session receives in the horizon (charging minus V2G discharge)."""
