@@ -92,7 +92,9 @@ SHIPPED = ("single_park", "yuhua_district", "grid_stress", "ieee33_parks", "meas
 
 @pytest.fixture(scope="module")
 def shipped_runs():
-    """Per shipped scenario (1-day horizon as shipped): (bill, battery power changes) at w = 0 and the default."""
+    """Per shipped scenario (1-day horizon as shipped): (bill, battery and EV power changes) at w = 0 and the
+    default, of the dispatch LP alone (grid_stress's `vpp run` adds the closed loop with the AC power flow,
+    ~25-80 s: benchmarks/smoothing_effect.py, docs/architecture.md)."""
     from scenarios import load
     from vpp.dispatch import dispatch, prepare
     from vpp.kpis import power_changes
