@@ -40,11 +40,21 @@ class Horizon(Strict):
     resolution_min: Literal[5, 10, 15, 30, 60] = Field(15, description="step length [min]; 15 = DR/metering settlement")
 
 
+#: default smoothing weight [CNY per MW of power change]; chosen by measurement (docs/architecture.md)
+SMOOTHING_CNY_PER_MW = 0.1
+
+
 class Solver(Strict):
-    """HiGHS options."""
+    """HiGHS options and the dispatch LP's tie-break."""
 
     time_limit_s: Pos = 300.0
     mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 1e-4
+    smoothing_cny_per_mw: NonNeg = Field(
+        SMOOTHING_CNY_PER_MW,
+        description="weight of the smoothing term [CNY per MW of change of a battery's or EV group's power between "
+                    "consecutive steps]: among schedules of equal bill the LP prefers the smooth one; not billed "
+                    "(reported as smoothing_penalty_cny); 0 = off. ASSUMPTION, confidence L: a modelling weight, "
+                    "chosen so that the bill of every shipped scenario moves by < 0.01 % (docs/architecture.md)")
 
 
 # ------------------------------------------------------------------------------------------ network

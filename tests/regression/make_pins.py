@@ -64,7 +64,7 @@ BOTH_STRATEGIES = ("single_park", "yuhua_district")  # run with optimised and ba
 AC_CHECKED = ("single_park", "optimised")  # the one run that keeps the AC power-flow check
 SLOW_RUNS = ("grid_stress",)  # network_constraints linear: its own section / test
 RUN_KEYS = ("total_cost_cny", "energy_cost_cny", "export_revenue_cny", "demand_charge_cny", "capacity_charge_cny",
-            "asset_cost_cny", "import_mwh", "export_mwh")
+            "asset_cost_cny", "import_mwh", "export_mwh", "smoothing_penalty_cny")  # objective = bill + smoothing
 AC_KEYS = ("vm_min_pu", "vm_max_pu", "line_loading_max_percent", "trafo_loading_max_percent", "losses_mwh",
            "substation_peak_mw_ac", "n_voltage_violations", "n_overloads", "ac_nonconverged_steps")
 
