@@ -438,15 +438,22 @@ def sweep(scenario, params, samples, scheduler, workers, days, year, representat
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="HTML file [default: RUN_DIR/report.html]")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="language of the report [default: the scenario's report.lang, else en]")
+@click.option("--xlsx", is_flag=True, help="also write the summary and main tables as an Excel workbook next to the HTML")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="HTML file [default: PATH/report.html; TABLE.report.html for a sweep table]")
 @handle_errors
-def report(run_dir, out):
-    """Self-contained HTML report of a run / evaluate / capacity folder (plots embedded)."""
-    from vpp.report_html import write_report
+def report(path, lang, xlsx, out):
+    """Self-contained offline HTML report (summary first, the whole period in interactive charts) of the
+    folder of vpp run / evaluate / dr / capacity / aggregate, or of a vpp sweep .parquet table."""
+    from vpp.reporting import write_report
 
-    path = write_report(Path(run_dir), Path(out) if out else None)
-    click.echo(f"report: {path}")
+    html_path = write_report(Path(path), Path(out) if out else None, lang=lang, xlsx=xlsx)
+    click.echo(f"report: {html_path}")
+    if xlsx:
+        click.echo(f"workbook: {html_path.with_suffix('.xlsx')}")
 
 
 @main.command()

@@ -63,6 +63,9 @@ class ModelData:
     # opt-in sizing (``vpp evaluate --size``): asset name -> {size key: (lo, hi)}, keys ``pv_mwp`` (PV) or
     # ``battery_e_mwh`` and ``battery_p_mw`` (battery); the block then makes the size a variable
     sizing: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    # weight of the smoothing term [CNY per MW of power change between consecutive steps] of the blocks that
+    # declare one (battery, EV charging; optimization.smoothing); 0 = off. Not billed.
+    smoothing_cny_per_mw: float = 0.0
 
     @property
     def n_t(self) -> int:

@@ -27,6 +27,9 @@ Objective [CNY]::
     sum_{p,t} (price[t] * p_import[p,t] - export_price[t] * p_export[p,t]) * dt_h
       + demand charge (below) + sum over asset blocks of cost_cny(block)
 
+The blocks' costs include the smoothing term of batteries and EV groups (:mod:`optimization.smoothing`,
+``w · sum |Δp|``), which is not part of the bill: objective = bill + ``smoothing_penalty_cny``.
+
 Demand charge with rate ``r`` (``demand_charge_cny_per_mw_month``) per park and month (docs/billing.md):
 
 * ``max_demand``: ``r · (p_peak[p,m] − peak_so_far[p,m])``: only the increase above the month so far;

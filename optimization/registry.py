@@ -17,7 +17,10 @@ after the kind, and offers:
 ``injection_range(asset)``
     lowest and highest injection per step ignoring time coupling (names what makes a model infeasible);
 ``cost_cny(b)``
-    the block's own cost term [CNY] (curtailment, degradation, compensation, penalties);
+    the block's own cost term [CNY] (curtailment, degradation, compensation, penalties), including the
+    smoothing term of a block that declares one with :meth:`AssetBlock.smooth` (:mod:`optimization.smoothing`:
+    ``w · sum |p[a,t] - p[a,t-1]|``, in the objective but not in the bill; ``smoothing_penalty_cny(b)`` gives
+    its solved value and ``result_arrays``' ``cost_cny`` leaves it out);
 ``baseline_values(b)``
     the decisions under the no-optimisation rule (``vpp run --strategy baseline``) as data: a list of
     ``(variable component, values in its index order)`` with NaN where the rule leaves the decision to
@@ -45,6 +48,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+
+from optimization.smoothing import Smoothing, add_smoothing, penalty_cny
 
 
 @dataclass
@@ -104,6 +109,26 @@ class AssetBlock:
         """The kind's KPI section ``{asset: {figure: value}}`` from its rows of the assets result table
         (columns of ``result_arrays`` plus ``time``, ``park``, ``asset``); ``specs`` by asset name. None by default."""
         return {}
+
+    # -- smoothing (optional; optimization.smoothing) ------------------------------------------
+    smoothing: Smoothing | None = None
+
+    def smooth(self, b, keys: list[str], power_mw, idle=None) -> None:
+        """Declare the smoothing term on the power ``power_mw(b, key, t)`` [MW], given as linear terms
+        ``[(coefficient, variable), ...]``, for each of ``keys`` (steps ``t >= 1``)
+        with the weight ``data.smoothing_cny_per_mw`` [CNY/MW]; nothing when the weight is 0. ``idle(key, t)``:
+        steps without any decision, left out (:func:`optimization.smoothing.add_smoothing`). The block adds
+        :meth:`smoothing_cost_cny` to its ``cost_cny``."""
+        self.smoothing = add_smoothing(b, keys, self.data.n_t, getattr(self.data, "smoothing_cny_per_mw", 0.0),
+                                       power_mw, idle)
+
+    def smoothing_cost_cny(self):
+        """The smoothing term [CNY] as a Pyomo expression (0 without smoothing)."""
+        return self.smoothing.cost_cny() if self.smoothing is not None else 0.0
+
+    def smoothing_penalty_cny(self, b) -> float:
+        """The solved smoothing penalty [CNY] (0 without smoothing): part of the objective, not of the bill."""
+        return penalty_cny(self.smoothing, self.var_values)
 
     def baseline_structure(self, b) -> None:
         """One-off model changes of the no-optimisation rule (none by default)."""

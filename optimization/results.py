@@ -7,6 +7,8 @@
   ``p_net_import_mw``, prices, and the
   injection summed per asset kind (``p_inject_<kind>_mw``).
 * ``costs``: one row per park: energy cost, export revenue, demand charge, asset costs [CNY], peak [MW].
+* ``smoothing_penalty_cny``: the smoothing term of the objective [CNY] (:mod:`optimization.smoothing`),
+  not part of the bill: LP objective = ``total_cost_cny`` (the bill) + ``smoothing_penalty_cny``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class DispatchResult:
     solve: SolveInfo | None = None
     strategy: str = "optimised"
     timings_s: dict[str, float] = field(default_factory=dict)
+    smoothing_penalty_cny: float = 0.0  # in the LP objective, not in the bill (optimization.smoothing)
 
     def p_inject_wide(self) -> pd.DataFrame:
         """Active-power injection [MW] as a time × asset table (for the AC check)."""
@@ -99,4 +102,6 @@ def extract(dm: DispatchModel, solve: SolveInfo | None = None, strategy: str = "
                             billed=billed_mask.reshape(-1))
     monthly = monthly_bill(billed, dt, data.demand_charge_cny_per_mw_month, {p.name: p for p in data.parks})
     costs = park_bill(monthly, asset_cost, order=parks)
-    return DispatchResult(assets=assets, parks=park_df, costs=costs, solve=solve, strategy=strategy)
+    smoothing = sum(block.smoothing_penalty_cny(getattr(m, kind)) for kind, block in dm.blocks.items())
+    return DispatchResult(assets=assets, parks=park_df, costs=costs, solve=solve, strategy=strategy,
+                          smoothing_penalty_cny=float(smoothing))

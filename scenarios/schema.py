@@ -44,11 +44,21 @@ class Horizon(Strict):
     resolution_min: Literal[5, 10, 15, 30, 60] = Field(15, description="step length [min]; 15 = DR/metering settlement")
 
 
+#: default smoothing weight [CNY per MW of power change]; chosen by measurement (docs/architecture.md)
+SMOOTHING_CNY_PER_MW = 0.1
+
+
 class Solver(Strict):
-    """HiGHS options."""
+    """HiGHS options and the dispatch LP's tie-break."""
 
     time_limit_s: Pos = 300.0
     mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 1e-4
+    smoothing_cny_per_mw: NonNeg = Field(
+        SMOOTHING_CNY_PER_MW,
+        description="weight of the smoothing term [CNY per MW of change of a battery's or EV group's power between "
+                    "consecutive steps]: among schedules of equal bill the LP prefers the smooth one; not billed "
+                    "(reported as smoothing_penalty_cny); 0 = off. ASSUMPTION, confidence L: a modelling weight, "
+                    "chosen so that the bill of every shipped scenario moves by < 0.01 % (docs/architecture.md)")
 
 
 # ------------------------------------------------------------------------------------------ network
@@ -448,6 +458,13 @@ class ACCheck(Strict):
 
 
 
+class Report(Strict):
+    """How ``vpp report`` writes this scenario's reports: ``lang`` is the default language of every label,
+    title and sentence (``zh`` = simplified Chinese, ``en`` = English; ``--lang`` overrides it)."""
+
+    lang: Literal["zh", "en"] = "en"
+
+
 class Scenario(Strict):
     """A complete simulation case."""
 
@@ -472,6 +489,7 @@ class Scenario(Strict):
     plan: Plan | None = Field(
         None, description="rooftop PV as planned: PV sized from the parks' roofs when the scenario is loaded "
         "(scenarios/plan.py, docs/yuhua_plan.md)")
+    report: Report = Field(default_factory=Report, description="report defaults (`vpp report`): language zh | en")
 
     @model_validator(mode="after")
     def _billing_basis(self) -> "Scenario":

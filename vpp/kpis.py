@@ -57,6 +57,18 @@ def _sum(df: pd.DataFrame, kind: str, col: str, dt_h: float | None = None) -> fl
     return s * dt_h if dt_h is not None else s
 
 
+def power_changes(assets: pd.DataFrame, kind: str, tol_mw: float = 1e-6) -> int:
+    """Number of steps with ``|p_inject[a,t] - p_inject[a,t-1]| > tol_mw`` [MW], summed over the assets of
+    ``kind`` (how often their power changes; the smoothing term of the LP lowers it, docs/architecture.md)."""
+    a = assets.loc[assets["kind"] == kind, ["asset", "time", "p_inject_mw"]]
+    if a.empty:
+        return 0
+    a = a.sort_values(["asset", "time"], kind="stable")
+    p = a["p_inject_mw"].to_numpy(dtype=float)
+    same = a["asset"].to_numpy()[1:] == a["asset"].to_numpy()[:-1]
+    return int(((np.abs(np.diff(p)) > tol_mw) & same).sum())
+
+
 def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva: dict[str, float | None]) -> dict[str, Any]:
     """Money, energy, peaks and carbon of a dispatch (no grid figures)."""
     a, parks, costs = res.assets, res.parks, res.costs
@@ -77,6 +89,8 @@ def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva:
         "asset_cost_cny": float(costs["asset_cost_cny"].sum()),
         "power_factor_adjustment_cny": float(costs["power_factor_adjustment_cny"].sum())
         if "power_factor_adjustment_cny" in costs else 0.0,
+        # the LP's smoothing term (optimization.smoothing): not billed, not in total_cost_cny
+        "smoothing_penalty_cny": float(res.smoothing_penalty_cny),
         "demand_charge_basis": {r.park: f"{r.demand_basis}; month so far {r.peak_so_far_mw:.3f} MW: {r.peak_so_far_from}"
                                 for r in costs.itertuples()} if "demand_basis" in costs else {},
         "import_mwh": imp,
@@ -94,6 +108,7 @@ def dispatch_kpis(scn: Scenario, res: DispatchResult, dt_h: float, capacity_mva:
         "ev_v2g_discharged_mwh": _sum(a, "ev_charging", "p_discharge_mw", dt_h),
         "ev_uncertainty_capped_mwh": _sum(a, "ev_charging", "e_capped_mwh"),
         "battery_discharged_mwh": _sum(a, "battery", "p_discharge_mw", dt_h),
+        "battery_power_changes": power_changes(a, "battery"),
         "interruptible_curtailed_mwh": _sum(a, "interruptible_load", "p_curtailed_mw", dt_h),
         "co2_t": imp * scn.carbon.ef_kgco2_per_kwh,
     }

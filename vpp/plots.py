@@ -9,6 +9,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+#: the report font (subset of Noto Sans CJK SC, SIL OFL 1.1; vpp/data/fonts/make_subset.py): Chinese labels in PNGs
+CJK_FONT = Path(__file__).resolve().parent / "data" / "fonts" / "NotoSansCJKsc-Regular-subset.otf"
+CJK_FONT_NAME = "Noto Sans CJK SC"
+
 PERIOD_COLOURS = {"valley": "#d8ecd8", "flat": "#f4f4f4", "peak": "#fde2c8", "critical": "#f8c0c0"}
 
 
@@ -19,7 +23,13 @@ def pyplot():
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
 
+    # Chinese glyphs: the shipped CJK subset as fallback after the default Latin font (no empty boxes)
+    if CJK_FONT.exists():
+        font_manager.fontManager.addfont(str(CJK_FONT))
+        family = [f for f in matplotlib.rcParams["font.family"] if f != CJK_FONT_NAME]
+        matplotlib.rcParams["font.family"] = family + [CJK_FONT_NAME]  # per-glyph fallback (matplotlib >= 3.6)
     return plt
 
 

@@ -115,6 +115,7 @@ def window_data(full: ModelData, t0: int, n: int, e_init: dict[str, float], ev_d
         index=index, dt_h=full.dt_h, price_cny_per_mwh=full.price_cny_per_mwh[sl],
         export_price_cny_per_mwh=full.export_price_cny_per_mwh[sl], month=np.full(n, WINDOW_MONTH),
         demand_charge_cny_per_mw_month=full.demand_charge_cny_per_mw_month, parks=full.parks, assets=assets,
+        smoothing_cny_per_mw=full.smoothing_cny_per_mw,
     )
 
 

@@ -334,6 +334,8 @@ def test_defaults_leave_single_park_unchanged():
     scn = load_scenario("single_park", days=1)
     scn = scn.model_copy(update={"ac_check": scn.ac_check.model_copy(update={"enabled": False})})
     k = vpp_run(scn, "optimised").kpis
-    assert k["solver"]["objective_cny"] == pytest.approx(131522.51953960327, rel=1e-9)
+    # the bill is unchanged; the objective adds the smoothing penalty (not billed, optimization.smoothing)
+    assert k["total_cost_cny"] == pytest.approx(131522.51953960327, rel=1e-9)
+    assert k["solver"]["objective_cny"] == pytest.approx(131522.51953960327 + k["smoothing_penalty_cny"], rel=1e-9)
     assert k["ev_delivered_mwh"] == pytest.approx(0.4599965906444773, rel=1e-9)
     assert k["ev_v2g_discharged_mwh"] == 0.0 and k["ev_uncertainty_capped_mwh"] == 0.0

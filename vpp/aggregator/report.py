@@ -121,12 +121,9 @@ def vpp_json(r) -> dict[str, Any]:
 
 
 def _plt():
-    import matplotlib
+    from vpp.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return pyplot()
 
 
 def plot_bids(r, path: Path) -> None:

@@ -12,6 +12,10 @@ stored energy ``e_mwh[a,k]`` at the boundaries ``k = 0..T`` (``k`` = start of st
   be used to fake a sustained extra import (valley filling) of more than
   ``p_max (1 - eta_c eta_d) / (1 + eta_c eta_d)`` (≈ 8 % of p_max at 0.85 round trip)
 * injection: ``p_discharge - p_charge``; cost: ``degradation_cost_cny_per_mwh * sum p_discharge * dt_h``
+* smoothing (not billed; :mod:`optimization.smoothing`, weight ``w = smoothing_cny_per_mw``, off at 0): for
+  ``t >= 1`` ``dp_up[a,t] - dp_down[a,t] = inj[a,t] - inj[a,t-1]`` on the net power ``inj = p_discharge -
+  p_charge``, cost ``w · sum (dp_up + dp_down)``: among schedules of equal bill the LP takes the one with the
+  fewest and smallest power changes instead of charging in scattered steps of one price
 
 Sizing (opt-in, ``data.sizing[a] = {"battery_e_mwh": (lo, hi), "battery_p_mw": (lo, hi)}``, ``vpp evaluate
 --size battery``): energy ``size_e_mwh[a] = E`` and power ``size_p_mw[a] = P`` are variables in their bounds,
@@ -88,6 +92,7 @@ class BatteryBlock(AssetBlock):
             >= (spec[a].soc_end if spec[a].soc_end is not None else spec[a].soc_init)
             * (b.size_e_mwh[a] if a in sized else spec[a].e_max_mwh),
         )
+        self.smooth(b, self.names, lambda b, a, t: [(1.0, b.p_discharge_mw[a, t]), (-1.0, b.p_charge_mw[a, t])])
 
     def injection_mw(self, b, asset, t):
         return b.p_discharge_mw[asset, t] - b.p_charge_mw[asset, t]
@@ -112,7 +117,7 @@ class BatteryBlock(AssetBlock):
             if self.by_name[a].spec.degradation_cost_cny_per_mwh > 0
             for t in b.T
         ]
-        return sum(terms) if terms else 0.0
+        return (sum(terms) if terms else 0.0) + self.smoothing_cost_cny()
 
     def baseline_structure(self, b) -> None:
         b.e_end.deactivate()

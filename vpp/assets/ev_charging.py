@@ -63,6 +63,14 @@ on its plugged steps, and
 * cost ``battery_wear_cost_cny_per_mwh * sum_{s,t} p_dis[s,t] * dt_h`` (wear of the vehicle battery;
   charging and discharging are taken lossless, like the charging itself).
 
+**Smoothing** (not billed; :mod:`optimization.smoothing`, weight ``w = smoothing_cny_per_mw``, off at 0): per
+group ``a`` and step ``t >= 1`` ``dp_up[a,t] - dp_down[a,t] = P_a[t] - P_a[t-1]`` with ``P_a`` the group's
+managed charging power (``sum_s p[s,t]``, minus the V2G discharge; the envelope's ``P[t]``), cost
+``w · sum (dp_up + dp_down)``. The group level is the one plotted and metered (the group's charger bus);
+it is where the LP leaves a comb of equal-cost on/off steps. Per session the term would also penalise
+every plug-in and plug-out (a session's power must start and stop) and cost one variable pair per session
+and step; the unmanaged sessions' power is data and not smoothed.
+
 Baseline: no discharge. Rolling windows (``update``, :mod:`vpp.ev_slots`) do not carry a vehicle's
 energy state between windows, so V2G groups need a single solve.
 """
@@ -330,6 +338,21 @@ class EVChargingBlock(AssetBlock):
             b.STV, rule=lambda b, s, t: b.e_added_mwh[s, t]
             == (b.e_added_mwh[s, t - 1] if t > first[s] else 0.0)
             + (b.p_session_mw[s, t] - b.p_discharge_session_mw[s, t]) * dt)
+        # a per-session group has no decision where no managed session is plugged in (this model is never
+        # updated to another window: rolling windows use the envelope or the slots)
+        self.smooth(b, self.names, self.managed_power_terms,
+                    idle=lambda a, t: self.mode[a] == "sessions" and not self.active.get((a, t)))
+
+    def managed_power_terms(self, b, asset, t) -> list:
+        """The group's managed net charging power [MW] at step ``t`` as linear terms ``[(coef, var)]``
+        (smoothing): the envelope's group power, or the plugged sessions' power minus V2G discharge."""
+        if self.mode[asset] == "envelope":
+            return [(1.0, b.p_group_mw[asset, t])]
+        active = self.active.get((asset, t), [])
+        terms = [(1.0, b.p_session_mw[s, t]) for s in active]
+        if asset in self.v2g:
+            terms += [(-1.0, b.p_discharge_session_mw[s, t]) for s in active]
+        return terms
 
     def _net_mwh(self, b, s, dt):
         """Net energy [MWh] a managed session receives in the horizon (charging minus V2G discharge)."""
@@ -415,7 +438,7 @@ class EVChargingBlock(AssetBlock):
                  for s, t in b.STV if wear[self.session_asset[s]] > 0]
         if terms:
             cost = cost + sum(terms)
-        return cost
+        return cost + self.smoothing_cost_cny()
 
     def baseline_values(self, b):
         n_t, dt = self.data.n_t, self.data.dt_h

@@ -77,6 +77,7 @@ def restrict(data: ModelData, parks: list[str]) -> ModelData:
         demand_charge_cny_per_mw_month=data.demand_charge_cny_per_mw_month,
         parks=[p for p in data.parks if p.name in keep],
         assets={k: [a for a in v if a.park in keep] for k, v in data.assets.items()},
+        smoothing_cny_per_mw=data.smoothing_cny_per_mw,
     )
 
 

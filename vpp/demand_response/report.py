@@ -123,11 +123,9 @@ def _total(s) -> dict[str, Any]:
 
 def plot_event(r, path: Path) -> Path:
     """One panel per park: settlement baseline, counterfactual and actual net import, event window shaded."""
-    import matplotlib
+    from vpp.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     ts = r.timeseries
     n = len(r.parks)
     fig, axes = plt.subplots(n, 1, figsize=(10, 2.2 * n + 0.8), sharex=True, squeeze=False)

@@ -131,4 +131,5 @@ def model_data(scn: Scenario, profiles: Profiles, capacity_mva: dict[str, float 
         demand_charge_cny_per_mw_month=demand,
         parks=park_inputs(scn, capacity_mva, str(month[0]) if len(month) else None),
         assets=asset_inputs(scn, profiles),
+        smoothing_cny_per_mw=float(scn.solver.smoothing_cny_per_mw),
     )

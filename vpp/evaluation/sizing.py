@@ -345,7 +345,7 @@ def rep_sizing_data(full: ModelData, rep) -> tuple[ModelData, np.ndarray, dict[s
     data = ModelData(index=index, dt_h=full.dt_h, price_cny_per_mwh=np.asarray(full.price_cny_per_mwh)[steps],
                      export_price_cny_per_mwh=np.asarray(full.export_price_cny_per_mwh)[steps],
                      month=np.asarray(full.month)[steps], demand_charge_cny_per_mw_month=full.demand_charge_cny_per_mw_month,
-                     parks=full.parks, assets=assets)
+                     parks=full.parks, assets=assets, smoothing_cny_per_mw=full.smoothing_cny_per_mw)
     w_days = np.repeat(np.asarray(rep.weights, dtype=float), n_day)
     months = pd.DatetimeIndex([rep.start + dt.timedelta(days=i) for i in range(rep.n_days)]).strftime("%Y-%m")
     month_steps: dict[str, list[int]] = {}
@@ -376,7 +376,7 @@ def _step_of(term, n_t: int) -> int | None:
         last = idx[-1] if isinstance(idx, tuple) else idx
         subs = list(v.parent_component().index_set().subsets())
         name = subs[-1].local_name if subs else ""
-        if isinstance(last, int) and name in ("T", "STV") and 0 <= last < n_t:
+        if isinstance(last, int) and name in ("T", "STV", "SM") and 0 <= last < n_t:
             return last
         if isinstance(last, int) and name == "K1" and 1 <= last <= n_t:
             return last - 1

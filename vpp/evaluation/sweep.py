@@ -126,7 +126,9 @@ def run_key(scn: Scenario, eval_kwargs: dict[str, Any]) -> str:
     import hashlib
     import json
 
-    blob = json.dumps({"scenario": scn.model_dump(mode="json"), "options": eval_kwargs}, sort_keys=True, default=str)
+    # the report language does not change a result: left out, so older tables resume
+    blob = json.dumps({"scenario": scn.model_dump(mode="json", exclude={"report"}), "options": eval_kwargs}, sort_keys=True,
+                      default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
@@ -211,6 +213,23 @@ def _write(rows: list[dict[str, Any]], path: Path) -> None:
     os.replace(tmp, path)
 
 
+def scenario_path(table: Path) -> Path:
+    """The resolved scenario written beside a sweep table ``T.parquet``: ``T.scenario_resolved.yaml``
+    (``vpp report T.parquet`` reads its name, description and report language from it)."""
+    return table.with_name(f"{table.stem}.scenario_resolved.yaml")
+
+
+def write_scenario_beside(scn: Scenario, table: Path) -> Path:
+    """Write :func:`scenario_path` of ``table`` atomically (the scenario the sweep's points vary)."""
+    from scenarios.loader import dump
+
+    path = scenario_path(table)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(dump(scn), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def sweep(
     scn: Scenario,
     params: list[str],
@@ -249,6 +268,7 @@ def sweep(
     todo = [p for p in pts if rows.get(p["point_id"], {}).get("status") != "ok"
             or rows[p["point_id"]].get("run_key") != key]
     say(f"{len(pts)} point(s), {len(pts) - len(todo)} already done, {len(todo)} to run")
+    write_scenario_beside(scn, out)
     bar = None
     if progress and todo:
         from tqdm import tqdm
