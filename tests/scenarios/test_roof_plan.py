@@ -159,9 +159,15 @@ def test_shipped_plan_scenario_pv_per_park_equals_the_hand_sum_of_its_yaml():
     # the district's network, parks and declared assets are kept
     district = load("yuhua_district")
     assert scn.network == district.network
+    # ... but for the data centre as it is (IT + temperature-dependent cooling instead of the fixed
+    # it_and_cooling load) and the public building's 光储直柔 annex
+    new_kinds = ("data_centre", "dc_building")
     for p_plan, p_dist in zip(scn.parks, district.parks, strict=True):
         assert p_plan.name == p_dist.name
-        assert [a for a in p_plan.assets if getattr(a, "from_roof", None) is None] == p_dist.assets
+        assert [a for a in p_plan.assets if getattr(a, "from_roof", None) is None and a.kind not in new_kinds] == \
+            [a for a in p_dist.assets if a.name != "it_and_cooling"]
+    kinds = {a.kind: (p.name, a.name) for p in scn.parks for a in p.assets if a.kind in new_kinds}
+    assert kinds == {"data_centre": ("data_centre", "idc"), "dc_building": ("public_building", "annex_pedf")}
 
 
 def test_sweep_varies_the_plan_and_leaves_planned_assets_to_it():

@@ -129,6 +129,12 @@ def answer(cat: Catalogue, st: Study, sweep: pd.DataFrame | None = None) -> list
                               "grid.project.substation_peak_mw", pp))
         if isinstance(d.get("dr"), dict):
             out.append(money(cat, d, "dr.net_benefit_cny", "fig.dr_net"))
+        gb, gp = dig(d, "green.baseline.green_share"), dig(d, "green.project.green_share")
+        if _num(gb) and _num(gp):
+            out.append(Figure(cat.t("fig.green_share"), f"{cat.pct(gb)} → {cat.pct(gp)}", "green.project.green_share", gp))
+        out += grid_year_figures(cat, d.get("grid_year"))
+    if st.kind in ("run", "evaluate"):
+        out += pue_figures(cat, d.get("data_centre"))
     elif st.kind == "dr":
         for name, ev in d.items():
             tot = ev.get("totals") or {}
@@ -188,6 +194,43 @@ def answer(cat: Catalogue, st: Study, sweep: pd.DataFrame | None = None) -> list
 
 
 # assumptions -------------------------------------------------------------------------------------------
+
+def grid_year_figures(cat: Catalogue, gy: Any) -> list[Figure]:
+    """Reverse-flow hours (substation / all feeders / all parks), violations and the smallest open capacity of
+    the project from an evaluation's AC check of every step (``kpis['grid_year']``; nothing when skipped)."""
+    if not isinstance(gy, dict) or gy.get("skipped") or not isinstance(gy.get("project"), dict):
+        return []
+    pr, out = gy["project"], []
+    rf = pr.get("reverse_flow") or {}
+    hours = lambda part: sum(float(v.get("hours_h") or 0.0) for v in (rf.get(part) or {}).values())
+    sub = float((rf.get("substation") or {}).get("hours_h") or 0.0)
+    out.append(Figure(cat.t("fig.reverse_flow"), cat.t("fig.reverse_flow_value", sub=cat.num(sub), feed=cat.num(hours("feeders")),
+                                                       park=cat.num(hours("parks"))), "grid_year.project.reverse_flow", sub))
+    vi = pr.get("violations") or {}
+    if _num(vi.get("n_total")):
+        v = int(vi.get("n_undervoltage", 0)) + int(vi.get("n_overvoltage", 0))
+        o = int(vi.get("n_overload_line", 0)) + int(vi.get("n_overload_trafo", 0))
+        out.append(Figure(cat.t("fig.year_violations"), cat.t("fig.ac_violations_value", v=v, o=o),
+                          "grid_year.project.violations.n_total", vi["n_total"]))
+    m = (pr.get("open_capacity_min") or {}).get("load_mva") or {}
+    if _num(m.get("value")):
+        out.append(Figure(cat.t("fig.open_capacity"), cat.t("fig.open_capacity_value", value=cat.num(m["value"]), element=m.get("element", "")),
+                          "grid_year.project.open_capacity_min.load_mva.value", m["value"]))
+    return out
+
+
+def pue_figures(cat: Catalogue, dc: Any) -> list[Figure]:
+    """Each data centre's PUE over the period against its target (``kpis['data_centre']``)."""
+    out = []
+    for asset, k in (dc or {}).items() if isinstance(dc, dict) else ():
+        if isinstance(k, dict) and _num(k.get("pue")):
+            met = cat.t("fig.met" if k.get("pue_target_met") else "fig.not_met")
+            out.append(Figure(cat.t("fig.pue", asset=asset, target=k.get("pue_target")),
+                              cat.t("fig.pue_value", pue=f"{k['pue']:.3f}", met=met, hours=k.get("hours_above_target")),
+                              f"data_centre.{asset}.pue", k["pue"]))
+    return out
+
+
 def assumptions(cat: Catalogue, st: Study, sweep: pd.DataFrame | None = None) -> list[str]:
     scn, d = st.scenario, st.data
     out = []

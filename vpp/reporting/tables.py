@@ -25,7 +25,7 @@ INTERNAL = re.compile(r"(^|\.)(windows|timings_s|timings|solver|inputs|rule|dema
 
 UNITS = [  # (suffix of the key or leaf, unit key)
     ("_cny_per_mwh", "unit.cny_per_mwh"), ("_cny", "unit.cny"), ("_mwh", "unit.mwh"), ("_mwp", "unit.mwp"),
-    ("_mw", "unit.mw"), ("_mw_dispatch", "unit.mw"), ("_mw_ac", "unit.mw"), ("_mvar", "unit.mvar"), ("_pu", "unit.pu"), ("_percent", "unit.percent"),
+    ("_mw", "unit.mw"), ("_mw_dispatch", "unit.mw"), ("_mw_ac", "unit.mw"), ("_mvar", "unit.mvar"), ("_mva", "unit.mva"), ("_pu", "unit.pu"), ("_percent", "unit.percent"),
     ("_years", "unit.years"), ("_hours", "unit.h"), ("_h", "unit.h"), ("_t", "unit.t"), ("_s", "unit.s"),
     ("_share", "unit.share"), ("_ratio", "unit.share"),
 ]
