@@ -187,3 +187,27 @@ def test_auto_falls_back_to_snapshots_without_a_year_of_profiles(monkeypatch, ho
         hy.hosting(_scn(), cases="year")
     with pytest.raises(VppError, match="unknown hosting cases 'bogus'"):
         hy.hosting(_scn(), cases="bogus")
+
+
+def test_year_rule_draws_the_data_centre_and_the_dc_building():
+    """The no-control rule of the year hosting cases: a data centre draws IT × PUE(T) (by hand from its inputs),
+    a DC-bus building exchanges DC PV − DC load through its converter (0.97 each way)."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from scenarios import load
+    from vpp.evaluation.hosting_year import rule_injections
+    from vpp.profiles import build_profiles
+
+    scn = load(Path(__file__).parents[1] / "vpp" / "scenarios" / "dc_park.yaml")
+    prof = build_profiles(scn)
+    P = rule_injections(scn, prof)
+    x = prof.inputs["idc"]
+    it, t = x["p_it_mw"].to_numpy(), x["t_out_c"].to_numpy()
+    pue = np.minimum(1.40, 1.20 + 0.0075 * np.maximum(0.0, t - 10.0))
+    assert P["idc"].to_numpy() == pytest.approx(-it * pue, rel=1e-12)
+    assert (P["idc"] < -1.0).all()  # a 2 MW IT load never vanishes from the rule
+    y = prof.inputs["pedf_office"]
+    dc = y["p_pv_dc_mw"].to_numpy() - y["p_load_dc_mw"].to_numpy()
+    assert P["pedf_office"].to_numpy() == pytest.approx(np.where(dc > 0, dc * 0.97, dc / 0.97), rel=1e-12)

@@ -5,7 +5,7 @@
 1. a year of injections at the scenario resolution (1 January – 31 December of ``year``, default the year of
    the scenario start) by the **no-control rule** (:func:`rule_injections`, no optimiser): fixed,
    interruptible and thermal-storage loads follow their profile (Q from ``cos_phi``), PV injects all it has
-   available, EVs charge on arrival at full power, batteries idle;
+   available, EVs charge on arrival at full power, batteries idle; data centres at IT × PUE(T); DC-bus buildings exchange DC PV − DC load through the converter;
 2. one AC batch over every step (:func:`vpp.dispatch.ac.run_engine`, the scenario's engine);
 3. per park the **candidate steps** (each a real step: the full injection vector of all assets at that step):
 
@@ -39,7 +39,9 @@ HOSTING_CASES = ("auto", "year", "snapshot")
 
 
 def rule_injections(scn: Scenario, profiles) -> pd.DataFrame:
-    """time × asset injection [MW] (positive into the grid) of the no-control rule (module doc)."""
+    """time × asset injection [MW] (positive into the grid) of the no-control rule (module doc); a data centre
+    draws IT × PUE(T), a DC-bus building exchanges (DC PV − DC load) through its converter (η_inv out, 1/η_rect in)."""
+    from vpp.assets.data_centre import pue_of_spec
     from vpp.assets.ev_charging import greedy_profile, session_windows
 
     idx, dt_h = profiles.index, profiles.dt_h
@@ -52,6 +54,13 @@ def rule_injections(scn: Scenario, profiles) -> pd.DataFrame:
         elif a.name in profiles.ev_sessions:
             w = session_windows(profiles.ev_sessions[a.name], idx, dt_h)
             cols[a.name] = -greedy_profile(w, len(idx), dt_h).sum(axis=0)
+        elif a.kind == "data_centre":  # IT × PUE(T): the facility with its flexibility unused
+            x = profiles.inputs[a.name]
+            cols[a.name] = -x["p_it_mw"].to_numpy(dtype=float) * pue_of_spec(a, x["t_out_c"].to_numpy(dtype=float))
+        elif a.kind == "dc_building":  # DC PV − DC load through the converter, battery idle, loads unshifted
+            x = profiles.inputs[a.name]
+            dc = x["p_pv_dc_mw"].to_numpy(dtype=float) - x["p_load_dc_mw"].to_numpy(dtype=float)
+            cols[a.name] = np.where(dc > 0, dc * a.eta_inverter, dc / a.eta_rectifier)
         else:  # batteries idle; shiftable loads and air conditioning are not in the rule
             cols[a.name] = np.zeros(len(idx))
     return pd.DataFrame(cols, index=idx)
