@@ -26,7 +26,7 @@ from pydantic import Field, model_validator
 
 from scenarios.base import Archetype, Fraction, NonNeg, Pos
 from scenarios.flex_schema import THERMAL_P_MAX_FACTOR
-from scenarios.load_base import ProfileLoad
+from scenarios.load_base import DefaultArchetypeLoad
 from scenarios.pv_data_schema import WeatherFile
 
 PUE = Annotated[float, Field(ge=1.0, le=3.0)]
@@ -34,7 +34,7 @@ PUE = Annotated[float, Field(ge=1.0, le=3.0)]
 PUE_TARGET = 1.3
 
 
-class DataCentre(ProfileLoad):
+class DataCentre(DefaultArchetypeLoad):
     """A data centre: IT load (archetype ``data_centre`` × ``p_it_peak_mw`` without seasonal factor, or a
     measured IT meter ``profile``) and cooling with a temperature-dependent PUE.
 
@@ -87,13 +87,6 @@ class DataCentre(ProfileLoad):
     weather: WeatherFile | None = Field(
         None, description="weather file (EPW, TMY3, CSV with temp_air) for the outdoor temperature; default the "
         "synthetic Changsha profile (vpp/profiles/temperature.py)")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _measured_replaces_archetype(cls, data):
-        if isinstance(data, dict) and data.get("profile") is not None and "archetype" not in data:
-            data = {**data, "archetype": None}
-        return data
 
     @model_validator(mode="after")
     def _check(self) -> "DataCentre":

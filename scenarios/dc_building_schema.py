@@ -16,7 +16,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from scenarios.base import Archetype, Fraction, NonNeg, Pos
-from scenarios.load_base import ProfileLoad
+from scenarios.load_base import DefaultArchetypeLoad
 
 Eta = Annotated[float, Field(gt=0, le=1)]
 #: converter efficiency of the project's PV model (inverter 0.97: vpp/profiles/pv.py ETA_INV, the domain's
@@ -29,7 +29,7 @@ ETA_BATTERY_DC = 0.95
 FLEX_P_FACTOR = 2.0
 
 
-class DCBuilding(ProfileLoad):
+class DCBuilding(DefaultArchetypeLoad):
     """A DC-bus building: DC PV + DC battery + DC loads (base profile, a share of it flexible) behind one
     AC/DC converter. Load profile from an archetype (default ``office_public_weekday``) × ``p_load_peak_mw``
     or a measured file (``profile``: the DC loads' consumption)."""
@@ -78,13 +78,6 @@ class DCBuilding(ProfileLoad):
     cos_phi: Annotated[float, Field(gt=0, le=1)] = 1.0
     noise_std_pu: Annotated[float, Field(ge=0, le=0.5)] = 0.03
     weekend_factor: Annotated[float, Field(ge=0, le=1.5)] | None = Field(None, description="default by archetype")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _measured_replaces_archetype(cls, data):
-        if isinstance(data, dict) and data.get("profile") is not None and "archetype" not in data:
-            data = {**data, "archetype": None}
-        return data
 
     @model_validator(mode="after")
     def _check(self) -> "DCBuilding":

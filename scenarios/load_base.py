@@ -34,3 +34,15 @@ class ProfileLoad(AssetBase):
                              if self.profile is not None else
                              "give archetype (a synthetic shape) or profile (a measured file)")
         return self
+
+
+class DefaultArchetypeLoad(ProfileLoad):
+    """A profile load whose kind has a default archetype (data centre, DC-bus building): a measured
+    ``profile`` given without ``archetype`` replaces the default instead of clashing with it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _measured_replaces_archetype(cls, data):
+        if isinstance(data, dict) and data.get("profile") is not None and "archetype" not in data:
+            data = {**data, "archetype": None}
+        return data
