@@ -12,23 +12,14 @@ from vpp.reporting.figures import PALETTE, Arr, _local, fig, layout, line, time_
 from vpp.reporting.load import Study
 
 
-# shared pieces ----------------------------------------------------------------------------------------
-def substation(parks: pd.DataFrame) -> pd.Series:
-    """Substation load [MW] = Σ park net import per step."""
-    return parks.groupby("time", sort=True)["p_net_import_mw"].sum()
-
-
 def substation_chart(cat: Catalogue, st: Study) -> dict | None:
-    cols = ["time", "p_net_import_mw"]
-    parks = st.table("dispatch_parks", columns=cols)
-    if parks is None:
+    s = st.substation_mw()
+    if s is None:
         return None
     mw = cat.t("unit.mw")
-    s = substation(parks)
     data = [line(cat.t("ch.with_project"), s.index, s.to_numpy(), mw)]
-    base = st.table("baseline_parks", columns=cols)
-    if base is not None:
-        b = substation(base)
+    b = st.substation_mw("baseline_parks")
+    if b is not None:
         data.insert(0, line(cat.t("ch.without_project"), b.index, b.to_numpy(), mw, line={"width": 1, "shape": "hv", "color": "#999"}))
     return fig("chart-substation", data, layout(cat.t("ch.substation"), cat.t("ch.net_import_mw")))
 

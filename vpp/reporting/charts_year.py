@@ -9,7 +9,6 @@ import pandas as pd
 from vpp.reporting.catalogue import Catalogue
 from vpp.reporting.figures import SEASONS, Arr, _local, fig, layout
 from vpp.reporting.load import Study
-from vpp.reporting.charts import substation
 
 
 # evaluation: the year -----------------------------------------------------------------------------------
@@ -40,10 +39,9 @@ def day_hour_heatmap(cat: Catalogue, fid: str, title: str, t, v, unit: str, colo
 
 
 def net_import_heatmap(cat: Catalogue, st: Study) -> dict | None:
-    parks = st.table("dispatch_parks", columns=["time", "p_net_import_mw"])
-    if parks is None:
+    s = st.substation_mw()
+    if s is None:
         return None
-    s = substation(parks)
     return day_hour_heatmap(cat, "chart-heat-net-import", cat.t("ch.heat_net_import"), s.index, s.to_numpy(), cat.t("unit.mw"))
 
 
@@ -61,18 +59,16 @@ def soc_heatmap(cat: Catalogue, st: Study) -> dict | None:
 def ldc_chart(cat: Catalogue, st: Study, n: int = 400) -> dict | None:
     """Load-duration curve: the substation load sorted high to low against the share of the period [%]
     (``n`` points, quantiles of the sorted series)."""
-    cols = ["time", "p_net_import_mw"]
-    parks = st.table("dispatch_parks", columns=cols)
-    if parks is None:
+    if st.substation_mw() is None:
         return None
     mw = cat.t("unit.mw")
     share = np.linspace(0, 100, n)
     data = []
-    for df, key, colour in ((st.table("baseline_parks", columns=cols), "ch.without_project", "#999"),
-                            (parks, "ch.with_project", None)):
-        if df is None:
+    for s, key, colour in ((st.substation_mw("baseline_parks"), "ch.without_project", "#999"),
+                           (st.substation_mw(), "ch.with_project", None)):
+        if s is None:
             continue
-        v = np.sort(substation(df).to_numpy())[::-1]
+        v = np.sort(s.to_numpy())[::-1]
         y = np.quantile(v, 1 - share / 100, method="linear")
         tr = {"type": "scatter", "mode": "lines", "name": cat.t(key), "x": Arr(share, 3), "y": Arr(y),
               "hovertemplate": f"%{{x:.1f}} %: %{{y:.4g}} {mw}<extra>{cat.t(key)}</extra>"}
@@ -84,16 +80,13 @@ def ldc_chart(cat: Catalogue, st: Study, n: int = 400) -> dict | None:
 
 def typical_days_chart(cat: Catalogue, st: Study) -> dict | None:
     """Mean substation load per step of the day in each season present (project solid, baseline dotted)."""
-    cols = ["time", "p_net_import_mw"]
-    parks = st.table("dispatch_parks", columns=cols)
-    if parks is None:
+    if st.substation_mw() is None:
         return None
     mw = cat.t("unit.mw")
     data = []
-    for df, key, dash in ((parks, "ch.with_project", "solid"), (st.table("baseline_parks", columns=cols), "ch.without_project", "dot")):
-        if df is None:
+    for s, key, dash in ((st.substation_mw(), "ch.with_project", "solid"), (st.substation_mw("baseline_parks"), "ch.without_project", "dot")):
+        if s is None:
             continue
-        s = substation(df)
         t = _local(s.index)
         hour = (t - t.normalize()) / pd.Timedelta(hours=1)
         for season, months in SEASONS.items():

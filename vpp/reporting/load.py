@@ -83,7 +83,7 @@ class Study:
     folders: list[Path]           # result folders (one per DR event; one for the others)
     scenario: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)   # kpis.json / capacity.json / vpp.json; dr: {event: dr.json}
-    _tables: dict[tuple[Path, str], pd.DataFrame | None] = field(default_factory=dict, repr=False)
+    _tables: dict[tuple[Path, str], pd.DataFrame | pd.Series | None] = field(default_factory=dict, repr=False)
 
     @property
     def folder(self) -> Path:
@@ -103,6 +103,15 @@ class Study:
                 except Exception as exc:
                     raise VppError(f"'{folder}' cannot be reported: a result file is unreadable or not vpp's "
                                    f"({p.name}: {type(exc).__name__}: {str(exc)[:100]})") from None
+        return self._tables[key]
+
+    def substation_mw(self, name: str = "dispatch_parks") -> pd.Series | None:
+        """Substation load [MW] per step = Σ park net import of the park table ``name`` (``dispatch_parks``
+        or ``baseline_parks``; ``None`` when absent), summed once for every chart that shows it."""
+        key = (self.folder, f"substation_mw:{name}")
+        if key not in self._tables:
+            parks = self.table(name, columns=["time", "p_net_import_mw"])
+            self._tables[key] = None if parks is None else parks.groupby("time", sort=True)["p_net_import_mw"].sum()
         return self._tables[key]
 
     @property
