@@ -55,6 +55,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optimization.registry import AssetBlock, register, set_values
+from vpp.assets.daily_energy import add_daily_energy
 from vpp.assets.interruptible_load import window_mask
 
 
@@ -125,13 +126,9 @@ class DataCentreBlock(AssetBlock):
             == (1.0 - spec[a].cool_loss_per_h * dt) * b.e_mwh[a, t] + (b.p_cool_mw[a, t] - nominal_cooling(b, a, t)) * dt)
         b.e_end = pyo.Constraint(b.A, rule=lambda b, a: b.e_mwh[a, n_t] == 0.0)
         if self.deferring:
-            b.S = pyo.Set(initialize=self.deferring, ordered=True)
-            b.D = pyo.RangeSet(0, len(self.days) - 1)
-            b.e_defer_day_mwh = pyo.Param(b.S, b.D, mutable=True,
-                                          initialize=lambda b, a, d: float(self.arr[a]["e_day"][d]))
-            b.daily_defer = pyo.Constraint(
-                b.S, b.D, rule=lambda b, a, d: sum(b.p_defer_mw[a, t] for t in self.days[d]) * dt
-                == b.e_defer_day_mwh[a, d])
+            add_daily_energy(b, names=self.deferring, days=self.days, power=lambda b, a, t: b.p_defer_mw[a, t],
+                             e_day_mwh={a: self.arr[a]["e_day"] for a in self.deferring}, dt_h=dt,
+                             set_name="S", param_name="e_defer_day_mwh", con_name="daily_defer")
 
     def _init(self, arr: np.ndarray):
         pos = {a: i for i, a in enumerate(self.names)}

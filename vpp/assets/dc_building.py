@@ -50,6 +50,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optimization.registry import AssetBlock, register, set_values
+from vpp.assets.daily_energy import add_daily_energy
 from vpp.errors import InfeasibleError
 from vpp.timeindex import hour_of_day
 
@@ -177,12 +178,9 @@ class DCBuildingBlock(AssetBlock):
         b.e_end = pyo.Constraint(
             b.A, rule=lambda b, a: b.e_mwh[a, n_t] >= spec[a].soc_init * spec[a].battery_e_max_mwh)
         if self.flexing:
-            b.F = pyo.Set(initialize=self.flexing, ordered=True)
-            b.D = pyo.RangeSet(0, len(self.days) - 1)
-            b.e_flex_day_mwh = pyo.Param(b.F, b.D, mutable=True,
-                                         initialize=lambda b, a, d: float(self.arr[a]["e_day"][d]))
-            b.daily_flex = pyo.Constraint(
-                b.F, b.D, rule=lambda b, a, d: sum(b.p_flex_mw[a, t] for t in self.days[d]) * dt == b.e_flex_day_mwh[a, d])
+            add_daily_energy(b, names=self.flexing, days=self.days, power=lambda b, a, t: b.p_flex_mw[a, t],
+                             e_day_mwh={a: self.arr[a]["e_day"] for a in self.flexing}, dt_h=dt,
+                             set_name="F", param_name="e_flex_day_mwh", con_name="daily_flex")
         if self.targeted:
             b.G = pyo.Set(initialize=self.targeted, ordered=True)
             b.p_band_lo_mw = pyo.Param(b.G, b.T, mutable=True, initialize=self._init(self.targeted, stack("lo", self.targeted)))
