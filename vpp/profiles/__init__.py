@@ -51,7 +51,7 @@ def date_key(day) -> int:
 from vpp.profiles.ev import check_sessions, ev_sessions  # noqa: E402
 from vpp.profiles.loads import load_mw  # noqa: E402
 from vpp.profiles.pv import pv_available_mw  # noqa: E402
-from vpp.profiles.measured import measured_ev_sessions, measured_load_mw, measured_pv_mw  # noqa: E402
+from vpp.profiles.measured import measured_ev_sessions, measured_pv_mw, profile_load_mw  # noqa: E402
 from vpp.profiles.temperature import hvac_inputs  # noqa: E402
 from vpp.profiles.data_centre import data_centre_inputs  # noqa: E402
 from vpp.profiles.dc_building import dc_building_inputs  # noqa: E402
@@ -134,12 +134,10 @@ def build_profiles(scn: Scenario, index: pd.DatetimeIndex | None = None) -> Prof
                 prof.data_notes.append(note)
             elif kind == "pv":
                 prof.pv_available_mw[a.name] = pv_available_mw(a, index, scn.seed)
-            elif kind == "load_shape" and getattr(a, "profile", None) is not None:
-                prof.load_mw[a.name], note = measured_load_mw(a, index, park.shutdown_days, conn(park))
-                prof.data_notes.append(note)
             elif kind == "load_shape":
-                prof.load_mw[a.name] = load_mw(a.archetype, a.p_peak_mw, index, scn.seed, a.name, a.noise_std_pu,
-                                               getattr(a, "weekend_factor", None), shutdown=park.shutdown_days)
+                prof.load_mw[a.name], note = profile_load_mw(a, a.p_peak_mw, index, scn.seed, park.shutdown_days,
+                                                             lambda: conn(park))
+                prof.data_notes += [note] if note else []
             elif kind == "ev_sessions" and getattr(a, "sessions_file", None) is not None:
                 s, note = measured_ev_sessions(a, index)
                 prof.ev_sessions[a.name] = s

@@ -15,8 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from vpp.profiles.loads import load_mw
-from vpp.profiles.measured import measured_load_mw
+from vpp.profiles.measured import profile_load_mw
 from vpp.profiles.temperature import synthetic_temperature_c, weather_temperature
 
 
@@ -24,12 +23,8 @@ def data_centre_inputs(asset, index: pd.DatetimeIndex, seed: int, shutdown: Iter
                        connection_mw: float | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Columns ``p_it_mw`` [MW] and ``t_out_c`` [°C] per step of ``index``, and provenance lines of files."""
     notes: list[str] = []
-    if asset.profile is not None:
-        it, note = measured_load_mw(asset, index, shutdown, connection_mw)
-        notes.append(note)
-    else:
-        it = load_mw(asset.archetype, asset.p_it_peak_mw, index, seed, asset.name, asset.noise_std_pu,
-                     asset.weekend_factor, shutdown=shutdown, seasonal=False)
+    it, note = profile_load_mw(asset, asset.p_it_peak_mw, index, seed, shutdown, lambda: connection_mw, seasonal=False)
+    notes += [note] if note else []
     if asset.weather is not None:
         t_out, _, note = weather_temperature(asset.weather, index, asset.name)
         notes.append(note)

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.schema import PV
-from vpp.profiles.loads import load_mw
-from vpp.profiles.measured import measured_load_mw
+from vpp.profiles.measured import profile_load_mw
 from vpp.profiles.pv import ETA_INV, pv_available_mw
 
 
@@ -35,12 +34,8 @@ def dc_building_inputs(asset, index: pd.DatetimeIndex, seed: int, shutdown: Iter
                        connection_mw: float | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Columns ``p_pv_dc_mw`` and ``p_load_dc_mw`` [MW] per step of ``index``, and provenance lines of files."""
     notes: list[str] = []
-    if asset.profile is not None:
-        load, note = measured_load_mw(asset, index, shutdown, connection_mw)
-        notes.append(note)
-    else:
-        load = load_mw(asset.archetype, asset.p_load_peak_mw, index, seed, asset.name, asset.noise_std_pu,
-                       asset.weekend_factor, shutdown=shutdown)
+    load, note = profile_load_mw(asset, asset.p_load_peak_mw, index, seed, shutdown, lambda: connection_mw)
+    notes += [note] if note else []
     frame = pd.DataFrame({"p_pv_dc_mw": dc_pv_mw(asset, index, seed), "p_load_dc_mw": np.asarray(load, dtype=float)},
                          index=index)
     return frame, notes

@@ -14,12 +14,15 @@ lines are collected in :attr:`vpp.profiles.Profiles.data_notes` and written with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from vpp.measured.ev_records import read_sessions
 from vpp.measured.read import read_table
 from vpp.measured.resample import check_magnitude, to_index
 from vpp.measured.weather import pv_ac_mw
+from vpp.profiles.loads import load_mw
 
 
 def measured_load_mw(asset, index: pd.DatetimeIndex, shutdown=(), connection_mw: float | None = None
@@ -31,6 +34,19 @@ def measured_load_mw(asset, index: pd.DatetimeIndex, shutdown=(), connection_mw:
         check_magnitude(p, connection_mw, ms.source, asset.profile.unit)
     p = pd.Series(p.to_numpy(dtype=float), index=index, name=asset.name)
     return p, f"{asset.name}: {report.text}"
+
+
+def profile_load_mw(asset, p_peak_mw: float, index: pd.DatetimeIndex, seed: int, shutdown=(),
+                    connection_mw: Callable[[], float | None] = lambda: None, seasonal: bool = True
+                    ) -> tuple[pd.Series, str | None]:
+    """Consumption [MW] of a profile load: its ``profile`` file (:func:`measured_load_mw`, with the
+    provenance line; ``connection_mw()`` [MW] is asked only then, for the unit check) or its archetype shape
+    × ``p_peak_mw`` (:func:`vpp.profiles.loads.load_mw`; ``seasonal=False`` leaves out the seasonal factor;
+    no provenance line)."""
+    if getattr(asset, "profile", None) is not None:
+        return measured_load_mw(asset, index, shutdown, connection_mw())
+    return load_mw(asset.archetype, p_peak_mw, index, seed, asset.name, asset.noise_std_pu,
+                   getattr(asset, "weekend_factor", None), shutdown=shutdown, seasonal=seasonal), None
 
 
 def measured_pv_mw(asset, index: pd.DatetimeIndex, connection_mw: float | None = None) -> tuple[pd.Series, str]:
@@ -53,4 +69,4 @@ def measured_ev_sessions(asset, index: pd.DatetimeIndex) -> tuple[pd.DataFrame, 
     return read_sessions(asset.sessions_file, asset, index)
 
 
-__all__ = ["measured_load_mw", "measured_pv_mw", "measured_ev_sessions"]
+__all__ = ["measured_load_mw", "profile_load_mw", "measured_pv_mw", "measured_ev_sessions"]
