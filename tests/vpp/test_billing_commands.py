@@ -13,32 +13,17 @@ from scenarios import from_dict, load
 from vpp.demand_response.event import simulate_event
 from vpp.dispatch import dispatch, prepare
 from vpp.errors import ScenarioError, VppError
+from tests.vpp.cold_park import OPS, ROOMS, cold_park_scenario
 
 RATE = 33000.0
 
 
 def dr_scenario(events, programmes=None, **park_extra):
-    return from_dict({
-        "name": "bill_park",
-        "seed": 3,
-        "horizon": {"start": "2025-07-22", "days": 1},
-        "network": {"kind": "radial_district", "substation": {"n_transformers": 1},
-                    "feeders": [{"name": "f1", "nodes": [{"bus": "p_10kv", "length_km": 1.0}]}]},
-        "tariff": {"billing": "two_part_demand", "demand_charge_cny_per_kw_month": 33},
-        "ac_check": {"enabled": False},
-        "parks": [
-            {"name": "cold", "connection": {"bus": "p_10kv", "transformer_type": "S13-M-2000/10", "n_transformers": 2},
-             "assets": [
-                 {"kind": "fixed_load", "name": "ops", "archetype": "cold_chain_logistics", "p_peak_kw": 800},
-                 {"kind": "thermal_storage", "name": "rooms", "archetype": "cold_chain_logistics", "p_peak_kw": 1000,
-                  "e_max_kwh": 1500},
-                 {"kind": "interruptible_load", "name": "pumps", "archetype": "cold_chain_logistics", "p_peak_kw": 300,
-                  "p_curtail_max_kw": 200, "windows_h": [[17, 21]], "max_hours_per_day": 2, **park_extra},
-             ]},
-        ],
-        "dr": {"programmes": programmes or [{"name": "ps", "kind": "peak_shaving"}], "events": events},
-    })
-
+    pumps = {"kind": "interruptible_load", "name": "pumps", "archetype": "cold_chain_logistics", "p_peak_kw": 300,
+             "p_curtail_max_kw": 200, "windows_h": [[17, 21]], "max_hours_per_day": 2, **park_extra}
+    return cold_park_scenario("bill_park", tariff={"billing": "two_part_demand", "demand_charge_cny_per_kw_month": 33},
+                              assets=[OPS, ROOMS, pumps],
+                              dr={"programmes": programmes or [{"name": "ps", "kind": "peak_shaving"}], "events": events})
 
 def test_dr_event_under_the_months_peak_so_far_has_no_demand_charge_effect():
     scn = dr_scenario([{"id": "e1", "programme": "ps", "date": "2025-07-22", "start_h": 18, "end_h": 20,

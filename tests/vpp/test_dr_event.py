@@ -8,42 +8,21 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from scenarios import from_dict
 from vpp.demand_response.checks import check_dr
 from vpp.demand_response.event import simulate_event
 from vpp.demand_response.rules import simulator_rule
 from vpp.demand_response.settlement import settle
 from vpp.errors import ScenarioError
+from tests.vpp.cold_park import OPS, ROOMS, cold_park_scenario
 
 
 def scenario(events, programmes=None, days=1):
-    return from_dict({
-        "name": "dr_park",
-        "seed": 3,
-        "horizon": {"start": "2025-07-22", "days": days},
-        "network": {"kind": "radial_district", "substation": {"n_transformers": 1},
-                    "feeders": [{"name": "f1", "nodes": [{"bus": "p_10kv", "length_km": 1.0}]}]},
-        "tariff": {"billing": "single_part"},
-        "ac_check": {"enabled": False},
-        "parks": [
-            {"name": "cold", "connection": {"bus": "p_10kv", "transformer_type": "S13-M-2000/10", "n_transformers": 2},
-             "assets": [
-                 {"kind": "fixed_load", "name": "ops", "archetype": "cold_chain_logistics", "p_peak_kw": 800},
-                 {"kind": "thermal_storage", "name": "rooms", "archetype": "cold_chain_logistics", "p_peak_kw": 1000,
-                  "e_max_kwh": 1500},
-             ]},
-            {"name": "other", "connection": {"bus": "p_10kv"},
-             "assets": [{"kind": "fixed_load", "name": "o", "archetype": "data_centre", "p_peak_kw": 500}]},
-        ],
-        "dr": {
-            "programmes": programmes or [
-                {"name": "ps", "kind": "peak_shaving"},
-                {"name": "rt", "kind": "peak_shaving", "notice": "real_time"},
-            ],
-            "events": events,
-        },
-    })
-
+    other = {"name": "other", "connection": {"bus": "p_10kv"},
+             "assets": [{"kind": "fixed_load", "name": "o", "archetype": "data_centre", "p_peak_kw": 500}]}
+    programmes = programmes or [{"name": "ps", "kind": "peak_shaving"},
+                                {"name": "rt", "kind": "peak_shaving", "notice": "real_time"}]
+    return cold_park_scenario("dr_park", tariff={"billing": "single_part"}, assets=[OPS, ROOMS], other_parks=[other],
+                              dr={"programmes": programmes, "events": events}, days=days)
 
 def test_event_energy_reappears_as_rebound_and_settlement_matches():
     scn = scenario([{"id": "e1", "programme": "ps", "date": "2025-07-22", "start_h": 18, "end_h": 20,

@@ -4,38 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios import from_dict
 from vpp.demand_response.event import simulate_event
 from vpp.evaluation.year import evaluate
+from tests.vpp.cold_park import OPS, ROOMS, cold_park_scenario
 
 
 def scenario():
-    return from_dict({
-        "name": "dr_eval",
-        "seed": 3,
-        "horizon": {"start": "2025-07-22", "days": 1},
-        "network": {"kind": "radial_district", "substation": {"n_transformers": 1},
-                    "feeders": [{"name": "f1", "nodes": [{"bus": "p_10kv", "length_km": 1.0}]}]},
-        "tariff": {"billing": "single_part"},
-        "ac_check": {"enabled": False},
-        "parks": [
-            {"name": "cold", "connection": {"bus": "p_10kv", "transformer_type": "S13-M-2000/10", "n_transformers": 2},
-             "assets": [
-                 {"kind": "fixed_load", "name": "ops", "archetype": "cold_chain_logistics", "p_peak_kw": 800},
-                 {"kind": "battery", "name": "bess", "p_max_kw": 300, "e_max_kwh": 600},
-                 {"kind": "thermal_storage", "name": "rooms", "archetype": "cold_chain_logistics", "p_peak_kw": 1000,
-                  "e_max_kwh": 1500},
-             ]},
-        ],
-        "dr": {
-            "programmes": [{"name": "ps", "kind": "peak_shaving"}],
-            "events": [
-                {"id": "e1", "programme": "ps", "date": "2025-07-22", "start_h": 18, "end_h": 20, "requested_kw": {"cold": 300}},
-                {"id": "later", "programme": "ps", "date": "2025-07-25", "start_h": 18, "end_h": 20, "requested_kw": {"cold": 300}},
-            ],
-        },
-    })
-
+    bess = {"kind": "battery", "name": "bess", "p_max_kw": 300, "e_max_kwh": 600}
+    events = [
+        {"id": "e1", "programme": "ps", "date": "2025-07-22", "start_h": 18, "end_h": 20, "requested_kw": {"cold": 300}},
+        {"id": "later", "programme": "ps", "date": "2025-07-25", "start_h": 18, "end_h": 20, "requested_kw": {"cold": 300}},
+    ]
+    return cold_park_scenario("dr_eval", tariff={"billing": "single_part"}, assets=[OPS, bess, ROOMS],
+                              dr={"programmes": [{"name": "ps", "kind": "peak_shaving"}], "events": events})
 
 def test_dr_revenue_equals_vpp_dr_net_benefit_of_the_period_event():
     scn = scenario()
